@@ -1,0 +1,1 @@
+"""The GraphQL API: strawberry types and thin resolvers over the domain."""

@@ -1,0 +1,81 @@
+"""The Starlette application: /graphql (HTTP and websocket), /healthz, /readyz."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from api.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from api.schema import schema
+from api.view import KelolaGraphQL
+from domain.db import close_database, open_database
+from domain.health import readiness
+from domain.jobs import close_job_pool
+from domain.logs import configure_logging
+from domain.redis import close_redis
+from domain.settings import get_settings, require_secrets
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    checks = await readiness()
+    ready = all(checks.values())
+    return JSONResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )
+
+
+def create_app(*, manage_database: bool = True) -> Starlette:
+    """The ASGI app. Tests that own the database pass `manage_database=False`."""
+    settings = get_settings()
+    graphql = KelolaGraphQL(
+        schema,
+        graphql_ide="graphiql" if settings.is_dev else None,
+        allow_queries_via_get=True,
+        subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        allowed_origins=settings.allowed_origins,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        require_secrets()
+        if manage_database:
+            await open_database()
+        try:
+            yield
+        finally:
+            await close_job_pool()
+            await close_redis()
+            if manage_database:
+                await close_database()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def app_factory() -> Starlette:
+    """Entry for `uvicorn --factory api.app:app_factory` (one per worker process)."""
+    configure_logging(json_lines=get_settings().uses_json_logs)
+    return create_app()

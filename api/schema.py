@@ -1,0 +1,69 @@
+"""The schema: every area's queries, mutations and subscriptions merged into one graph."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+
+from api.extensions import ErrorTranslation, RequestGuard
+from api.identity.mutations import IdentityMutation
+from api.identity.queries import IdentityQuery
+from api.identity.subscriptions import IdentitySubscription
+from api.identity.types import ApiKey, Invitation, Member, User, Workspace
+from api.node import Node, resolve_node
+from domain.settings import get_settings
+
+
+@strawberry.type(description="Everything that can be read.")
+class Query(IdentityQuery):
+    @strawberry.field(description="Any object by its global id; null if it is not visible.")
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
+    ) -> Node | None:
+        info.context.actor.require_authenticated()
+        return await resolve_node(info, id)
+
+
+@strawberry.type(description="Everything that can be changed.")
+class Mutation(IdentityMutation):
+    pass
+
+
+@strawberry.type(description="Live events over graphql-transport-ws.")
+class Subscription(IdentitySubscription):
+    pass
+
+
+def _extensions() -> list:
+    settings = get_settings()
+    return [
+        RequestGuard,
+        ErrorTranslation,
+        ParserCache(maxsize=1000),
+        ValidationCache(maxsize=1000),
+        QueryDepthLimiter(max_depth=settings.max_query_depth),
+        MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+        MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+    ]
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    subscription=Subscription,
+    types=[User, Workspace, Member, Invitation, ApiKey],
+    extensions=_extensions(),
+    config=StrawberryConfig(auto_camel_case=True),
+)

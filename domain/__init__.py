@@ -1,0 +1,1 @@
+"""Kelola's domain: models, services, errors and events. Nothing here knows GraphQL."""

@@ -1,0 +1,67 @@
+"""Database configuration, start-up and migrations (Tortoise ORM)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api import migrate as migrate_api
+
+from domain.settings import get_settings
+
+MODEL_MODULES = ["domain.identity.models"]
+APP_LABEL = "kelola"
+
+
+def _with_sqlite_pragmas(url: str) -> str:
+    if not url.startswith("sqlite://") or "busy_timeout" in url:
+        return url
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}busy_timeout=10000"
+
+
+def tortoise_config(database_url: str | None = None) -> dict[str, Any]:
+    url = _with_sqlite_pragmas(database_url or get_settings().resolved_database_url)
+    return {
+        "connections": {"default": url},
+        "apps": {
+            APP_LABEL: {
+                "models": MODEL_MODULES,
+                "default_connection": "default",
+                "migrations": "migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def __getattr__(name: str) -> Any:
+    # `tortoise -c domain.db.TORTOISE_ORM makemigrations` reads this, computed on access.
+    if name == "TORTOISE_ORM":
+        return tortoise_config()
+    raise AttributeError(name)
+
+
+async def open_database(database_url: str | None = None) -> TortoiseContext:
+    # Requests and jobs run in tasks other than the one that opened the database.
+    return await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(database_url: str | None = None) -> None:
+    """Apply every pending migration; safe to run on every start."""
+    config = tortoise_config(database_url)
+    async with TortoiseContext() as context:
+        await context.init(config=config)
+        await migrate_api(config=config)
+        await context.close_connections()
+
+
+async def ping_database() -> None:
+    connection = Tortoise.get_connection("default")
+    await connection.execute_query("SELECT 1")

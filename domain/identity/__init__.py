@@ -1,0 +1,1 @@
+"""Identity and tenancy: users, workspaces, members, invitations, API keys, sessions."""

@@ -1,0 +1,72 @@
+"""The arq worker: registered jobs under stable names, start-up and shut-down."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from arq import cron, func
+from arq.worker import Worker, create_worker
+
+from domain.db import close_database, open_database
+from domain.health import beat_forever, new_worker_id, stop_beating
+from domain.jobs import QUEUE_NAME, close_job_pool
+from domain.logs import configure_logging
+from domain.redis import arq_redis_settings, close_redis
+from domain.settings import get_settings
+from workers.identity import purge_expired_credentials
+
+JOBS = [
+    func(purge_expired_credentials, name="identity.purge_expired_credentials", max_tries=3),
+]
+
+
+async def startup(ctx: dict) -> None:
+    settings = get_settings()
+    ctx["tortoise"] = await open_database()
+    ctx["worker_id"] = new_worker_id()
+    ctx["heartbeat"] = asyncio.create_task(
+        beat_forever(ctx["worker_id"], settings.worker_heartbeat_s)
+    )
+
+
+async def shutdown(ctx: dict) -> None:
+    heartbeat = ctx.get("heartbeat")
+    if heartbeat is not None:
+        heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await heartbeat
+        await stop_beating(ctx["worker_id"])
+    await close_job_pool()
+    await close_redis()
+    # An arq worker on SQLite hangs at SIGTERM unless the Tortoise context is closed.
+    await close_database()
+
+
+class WorkerSettings:
+    functions = JOBS
+    cron_jobs = [
+        cron(
+            purge_expired_credentials,
+            name="cron:identity.purge_expired_credentials",
+            minute=17,
+            second=0,
+            unique=True,
+        )
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    queue_name = QUEUE_NAME
+    max_jobs = 50
+    job_timeout = 300
+    keep_result = 3600
+
+
+def build_worker(*, handle_signals: bool = True, burst: bool = False) -> Worker:
+    configure_logging(json_lines=get_settings().uses_json_logs)
+    return create_worker(
+        WorkerSettings,
+        redis_settings=arq_redis_settings(),
+        handle_signals=handle_signals,
+        burst=burst,
+    )
