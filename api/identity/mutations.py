@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -36,6 +38,8 @@ from domain.identity import api_keys, members, sessions, workspaces
 from domain.identity.sessions import RefreshTokenReused, Session
 from domain.uow import unit_of_work
 
+INPUT = "The fields of this mutation."
+
 
 def _auth_payload(session: Session) -> AuthPayload:
     return AuthPayload(
@@ -49,7 +53,9 @@ def _auth_payload(session: Session) -> AuthPayload:
 @strawberry.type
 class IdentityMutation:
     @strawberry.mutation(description="Create an account and sign in.")
-    async def register(self, input: RegisterInput) -> AuthPayload:
+    async def register(
+        self, input: Annotated[RegisterInput, strawberry.argument(description=INPUT)]
+    ) -> AuthPayload:
         try:
             async with unit_of_work():
                 session = await sessions.register(
@@ -60,7 +66,9 @@ class IdentityMutation:
         return _auth_payload(session)
 
     @strawberry.mutation(description="Sign in with email and password.")
-    async def login(self, input: LoginInput) -> AuthPayload:
+    async def login(
+        self, input: Annotated[LoginInput, strawberry.argument(description=INPUT)]
+    ) -> AuthPayload:
         try:
             async with unit_of_work():
                 session = await sessions.login(email=input.email, password=input.password)
@@ -71,7 +79,9 @@ class IdentityMutation:
     @strawberry.mutation(
         description="Exchange a refresh token for a new access and refresh token (rotation)."
     )
-    async def token_refresh(self, input: TokenRefreshInput) -> AuthPayload:
+    async def token_refresh(
+        self, input: Annotated[TokenRefreshInput, strawberry.argument(description=INPUT)]
+    ) -> AuthPayload:
         try:
             async with unit_of_work():
                 session = await sessions.refresh(refresh_token=input.refresh_token)
@@ -84,7 +94,9 @@ class IdentityMutation:
         return _auth_payload(session)
 
     @strawberry.mutation(description="End the session a refresh token belongs to.")
-    async def logout(self, info: Info, input: LogoutInput) -> LogoutPayload:
+    async def logout(
+        self, info: Info, input: Annotated[LogoutInput, strawberry.argument(description=INPUT)]
+    ) -> LogoutPayload:
         try:
             async with unit_of_work():
                 await sessions.logout(
@@ -96,7 +108,9 @@ class IdentityMutation:
 
     @strawberry.mutation(description="Create a workspace owned by the caller.")
     async def workspace_create(
-        self, info: Info, input: WorkspaceCreateInput
+        self,
+        info: Info,
+        input: Annotated[WorkspaceCreateInput, strawberry.argument(description=INPUT)],
     ) -> WorkspaceCreatePayload:
         try:
             async with unit_of_work():
@@ -108,7 +122,11 @@ class IdentityMutation:
         return WorkspaceCreatePayload(workspace=Workspace.from_model(workspace))
 
     @strawberry.mutation(description="Invite a person by email; returns a one-time token.")
-    async def member_invite(self, info: Info, input: MemberInviteInput) -> MemberInvitePayload:
+    async def member_invite(
+        self,
+        info: Info,
+        input: Annotated[MemberInviteInput, strawberry.argument(description=INPUT)],
+    ) -> MemberInvitePayload:
         try:
             async with unit_of_work():
                 issued = await members.invite_member(
@@ -124,7 +142,11 @@ class IdentityMutation:
         )
 
     @strawberry.mutation(description="Join a workspace with an invitation token.")
-    async def invitation_accept(self, info: Info, input: InvitationAcceptInput) -> MemberPayload:
+    async def invitation_accept(
+        self,
+        info: Info,
+        input: Annotated[InvitationAcceptInput, strawberry.argument(description=INPUT)],
+    ) -> MemberPayload:
         try:
             async with unit_of_work():
                 member = await members.accept_invitation(info.context.actor, token=input.token)
@@ -133,7 +155,11 @@ class IdentityMutation:
         return MemberPayload(member=Member.from_model(member))
 
     @strawberry.mutation(description="Change a member's role.")
-    async def member_role_update(self, info: Info, input: MemberRoleUpdateInput) -> MemberPayload:
+    async def member_role_update(
+        self,
+        info: Info,
+        input: Annotated[MemberRoleUpdateInput, strawberry.argument(description=INPUT)],
+    ) -> MemberPayload:
         try:
             async with unit_of_work():
                 member = await members.update_member_role(
@@ -146,7 +172,11 @@ class IdentityMutation:
         return MemberPayload(member=Member.from_model(member))
 
     @strawberry.mutation(description="Remove a member from a workspace, or leave it yourself.")
-    async def member_remove(self, info: Info, input: MemberRemoveInput) -> MemberRemovePayload:
+    async def member_remove(
+        self,
+        info: Info,
+        input: Annotated[MemberRemoveInput, strawberry.argument(description=INPUT)],
+    ) -> MemberRemovePayload:
         try:
             async with unit_of_work():
                 member = await members.remove_member(
@@ -159,7 +189,11 @@ class IdentityMutation:
         )
 
     @strawberry.mutation(description="Create an API key; its secret is returned only here.")
-    async def api_key_create(self, info: Info, input: ApiKeyCreateInput) -> ApiKeyCreatePayload:
+    async def api_key_create(
+        self,
+        info: Info,
+        input: Annotated[ApiKeyCreateInput, strawberry.argument(description=INPUT)],
+    ) -> ApiKeyCreatePayload:
         try:
             async with unit_of_work():
                 issued = await api_keys.create_api_key(
@@ -174,7 +208,11 @@ class IdentityMutation:
         return ApiKeyCreatePayload(api_key=ApiKey.from_model(issued.api_key), secret=issued.secret)
 
     @strawberry.mutation(description="Revoke an API key; it stops working at once.")
-    async def api_key_revoke(self, info: Info, input: ApiKeyRevokeInput) -> ApiKeyRevokePayload:
+    async def api_key_revoke(
+        self,
+        info: Info,
+        input: Annotated[ApiKeyRevokeInput, strawberry.argument(description=INPUT)],
+    ) -> ApiKeyRevokePayload:
         try:
             async with unit_of_work():
                 api_key = await api_keys.revoke_api_key(
