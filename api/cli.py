@@ -37,6 +37,7 @@ def _serve(workers: int) -> None:
         port=settings.port,
         workers=workers,
         log_config=None,
+        access_log=False,
         proxy_headers=True,
     )
 

@@ -15,6 +15,10 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from api.channels.mutations import ChannelMutation
+from api.channels.queries import ChannelQuery
+from api.channels.subscriptions import ChannelSubscription
+from api.channels.types import Channel
 from api.extensions import ErrorTranslation, RequestGuard
 from api.identity.mutations import IdentityMutation
 from api.identity.queries import IdentityQuery
@@ -25,7 +29,7 @@ from domain.settings import get_settings
 
 
 @strawberry.type(description="Everything that can be read.")
-class Query(IdentityQuery):
+class Query(IdentityQuery, ChannelQuery):
     @strawberry.field(description="Any object by its global id; null if it is not visible.")
     async def node(
         self,
@@ -37,12 +41,12 @@ class Query(IdentityQuery):
 
 
 @strawberry.type(description="Everything that can be changed.")
-class Mutation(IdentityMutation):
+class Mutation(IdentityMutation, ChannelMutation):
     pass
 
 
 @strawberry.type(description="Live events over graphql-transport-ws.")
-class Subscription(IdentitySubscription):
+class Subscription(IdentitySubscription, ChannelSubscription):
     pass
 
 
@@ -63,7 +67,7 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[User, Workspace, Member, Invitation, ApiKey],
+    types=[User, Workspace, Member, Invitation, ApiKey, Channel],
     extensions=_extensions(),
     config=StrawberryConfig(auto_camel_case=True),
 )

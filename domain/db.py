@@ -10,7 +10,11 @@ from tortoise.migrations.api import migrate as migrate_api
 
 from domain.settings import get_settings
 
-MODEL_MODULES = ["domain.identity.models"]
+MODEL_MODULES = [
+    "domain.identity.models",
+    "domain.channels.models",
+    "domain.platforms.sandbox.models",
+]
 APP_LABEL = "kelola"
 
 

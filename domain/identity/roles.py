@@ -27,6 +27,7 @@ class Permission(StrEnum):
     MEMBERS_MANAGE = "members:manage"
     OWNERS_MANAGE = "owners:manage"
     API_KEYS_MANAGE = "api_keys:manage"
+    CHANNELS_MANAGE = "channels:manage"
     CONTENT_READ = "content:read"
     CONTENT_WRITE = "content:write"
     CONTENT_APPROVE = "content:approve"

@@ -1,0 +1,1 @@
+"""Channels: social accounts a workspace connected, their credentials and health."""

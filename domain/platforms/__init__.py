@@ -1,0 +1,1 @@
+"""Social networks: one adapter per network behind the Provider interface."""

@@ -1,0 +1,1 @@
+"""The sandbox network: a simulated social network inside Kelola (no credentials needed)."""

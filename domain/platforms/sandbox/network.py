@@ -1,0 +1,244 @@
+"""The simulated network: accepts posts, grows engagement, talks back, and fails on purpose.
+
+Engagement, comments and mentions are pure functions of the account's seed, the post id and
+the time elapsed, so a test or a benchmark sees the same curves every run. Failures are drawn
+at the account's configured rates. Posts that reach the network are written to the ledger
+before any ambiguous failure is reported, exactly like a real network that stored the post
+and then timed out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from domain.platforms.base import (
+    Ambiguous,
+    AuthExpired,
+    Interaction,
+    PostMetrics,
+    PublishedPost,
+    PublishRequest,
+    RateLimited,
+    Rejected,
+    TransientBeforeSend,
+)
+from domain.platforms.sandbox.models import SandboxAccount, SandboxPost
+
+# Injected failure kinds, in the order they are drawn.
+FAILURE_KINDS = (
+    "rate_limit",
+    "auth_expired",
+    "server_error_before",
+    "rejected",
+    "server_error_after",
+    "timeout",
+)
+RATE_LIMIT_WINDOW = timedelta(seconds=30)
+POST_ID_PREFIX = "sbx_"
+_COMMENT_TEXTS = (
+    "Love this!",
+    "Where can I buy it?",
+    "Terrible service last time, not impressed.",
+    "Mantap, keren banget!",
+    "Kapan buka cabang di Bandung?",
+    "Pelayanannya lambat sekali.",
+    "Great job team",
+    "Is this available in blue?",
+)
+
+
+def _unit(*parts: object) -> float:
+    """A deterministic number in [0, 1) from the given parts."""
+    digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def network_post_id(ledger_id: int) -> str:
+    return f"{POST_ID_PREFIX}{ledger_id}"
+
+
+def ledger_id(post_id: str) -> int | None:
+    raw = post_id.removeprefix(POST_ID_PREFIX)
+    return int(raw) if post_id.startswith(POST_ID_PREFIX) and raw.isdigit() else None
+
+
+@dataclass
+class SandboxNetwork:
+    """One handle on the simulated network; `rng` draws the injected failures."""
+
+    rng: random.Random
+
+    async def _account(self, account_id: int, token_hash: str) -> SandboxAccount:
+        account = await SandboxAccount.get_or_none(id=account_id)
+        if account is None or account.token_hash != token_hash:
+            raise AuthExpired("sandbox: access token is invalid or expired", status=401)
+        return account
+
+    def _draw_failure(self, account: SandboxAccount) -> str | None:
+        roll = self.rng.random()
+        threshold = 0.0
+        for kind in FAILURE_KINDS:
+            threshold += float(account.failure_rates.get(kind, 0.0))
+            if roll < threshold:
+                return kind
+        return None
+
+    async def _wait(self, account: SandboxAccount) -> None:
+        slow = float(account.failure_rates.get("slow", 0.0))
+        delay = account.latency_ms / 1000
+        if slow and self.rng.random() < slow:
+            delay += 2.0
+        if delay:
+            await asyncio.sleep(delay)
+
+    async def publish(
+        self, account_id: int, token_hash: str, request: PublishRequest
+    ) -> PublishedPost:
+        account = await self._account(account_id, token_hash)
+        await self._wait(account)
+        failure = self._draw_failure(account)
+        now = datetime.now(UTC)
+        if failure == "rate_limit":
+            raise RateLimited("sandbox: too many requests", retry_at=now + RATE_LIMIT_WINDOW)
+        if failure == "auth_expired":
+            raise AuthExpired("sandbox: token expired", status=401)
+        if failure == "server_error_before":
+            raise TransientBeforeSend("sandbox: 503 service unavailable", status=503)
+        if failure == "rejected":
+            raise Rejected("sandbox: content violates the sandbox's rules", status=400)
+        if not request.text.strip() and not request.media:
+            raise Rejected("sandbox: a post needs text or media", status=400)
+        answered = {"server_error_after": "ERROR_AFTER", "timeout": "TIMEOUT"}.get(failure, "OK")
+        row = await SandboxPost.create(
+            account=account,
+            reference=request.reference,
+            text=request.text,
+            media=[item.url for item in request.media],
+            link=request.link,
+            answered=answered,
+        )
+        if failure == "server_error_after":
+            raise Ambiguous("sandbox: 502 bad gateway after the post was stored", status=502)
+        if failure == "timeout":
+            raise Ambiguous("sandbox: timed out")
+        return PublishedPost(
+            network_post_id(row.id), self.post_url(account, row.id), row.received_at
+        )
+
+    @staticmethod
+    def post_url(account: SandboxAccount, row_id: int) -> str:
+        return f"https://sandbox.kelola.invalid/@{account.handle}/{row_id}"
+
+    async def find(self, account_id: int, token_hash: str, reference: str) -> PublishedPost | None:
+        account = await self._account(account_id, token_hash)
+        row = (
+            await SandboxPost.filter(account_id=account.id, reference=reference)
+            .order_by("id")
+            .first()
+        )
+        if row is None:
+            return None
+        return PublishedPost(
+            network_post_id(row.id), self.post_url(account, row.id), row.received_at
+        )
+
+    async def metrics(
+        self, account_id: int, token_hash: str, post_ids: list[str], at: datetime | None = None
+    ) -> list[PostMetrics]:
+        account = await self._account(account_id, token_hash)
+        wanted = [i for i in (ledger_id(post_id) for post_id in post_ids) if i is not None]
+        rows = await SandboxPost.filter(account_id=account.id, id__in=wanted)
+        now = at or datetime.now(UTC)
+        return [engagement(account, row, now) for row in rows]
+
+    async def interactions(
+        self, account_id: int, token_hash: str, since: datetime, until: datetime | None = None
+    ) -> list[Interaction]:
+        """Comments on the account's posts and direct messages, deterministic in time."""
+        account = await self._account(account_id, token_hash)
+        until = until or datetime.now(UTC)
+        rows = await SandboxPost.filter(
+            account_id=account.id, received_at__gte=since - timedelta(days=7)
+        )
+        found: list[Interaction] = []
+        for row in rows:
+            for index in range(_comment_count(account, row, until)):
+                created = row.received_at + timedelta(minutes=5 * (index + 1))
+                if since <= created <= until:
+                    found.append(_comment(account, row, index, created))
+        return found
+
+    async def search(
+        self, terms: list[str], since: datetime, until: datetime | None = None, per_minute: int = 2
+    ) -> list[Interaction]:
+        """Public posts mentioning the terms: `per_minute` of them, at whole minutes."""
+        until = until or datetime.now(UTC)
+        start = since.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        mentions: list[Interaction] = []
+        minute = start
+        while minute <= until and len(mentions) < 10_000:
+            for slot in range(per_minute):
+                for term in terms:
+                    pick = int(_unit(term, minute, slot) * len(_COMMENT_TEXTS))
+                    text = f"{_COMMENT_TEXTS[pick]} #{term}"
+                    mentions.append(
+                        Interaction(
+                            network_id=f"sbxm_{int(_unit('id', term, minute, slot) * 10**12)}",
+                            kind="MENTION",
+                            author_handle=f"user{int(_unit('author', term, minute, slot) * 5000)}",
+                            author_followers=int(
+                                10 ** (1 + 5 * _unit("reach", term, minute, slot))
+                            ),
+                            text=text,
+                            created_at=minute,
+                        )
+                    )
+            minute += timedelta(minutes=1)
+        return mentions
+
+
+def engagement(account: SandboxAccount, row: SandboxPost, at: datetime) -> PostMetrics:
+    """Saturating growth toward a seeded peak: most engagement in the first day."""
+    hours = max(0.0, (at - row.received_at).total_seconds() / 3600)
+    growth = 1 - math.exp(-hours / 6)
+    quality = 0.5 + _unit(account.seed, row.id, "quality")
+    impressions = int(account.followers * 1.8 * quality * growth)
+    reach = int(impressions * 0.7)
+    likes = int(reach * 0.05 * quality)
+    return PostMetrics(
+        network_post_id=network_post_id(row.id),
+        impressions=impressions,
+        reach=reach,
+        likes=likes,
+        comments=_comment_count(account, row, at),
+        shares=int(likes * 0.1),
+        saves=int(likes * 0.08),
+        clicks=int(reach * 0.01) if row.link else None,
+        video_views=None,
+    )
+
+
+def _comment_count(account: SandboxAccount, row: SandboxPost, at: datetime) -> int:
+    minutes = max(0.0, (at - row.received_at).total_seconds() / 60)
+    ceiling = 1 + int(_unit(account.seed, row.id, "comments") * 12)
+    return min(ceiling, int(minutes // 5))
+
+
+def _comment(
+    account: SandboxAccount, row: SandboxPost, index: int, created: datetime
+) -> Interaction:
+    pick = _unit(account.seed, row.id, index, "text")
+    return Interaction(
+        network_id=f"{network_post_id(row.id)}_c{index}",
+        kind="COMMENT",
+        author_handle=f"fan{int(_unit(account.seed, row.id, index, 'author') * 900)}",
+        author_followers=int(10 ** (1 + 4 * _unit(account.seed, row.id, index, "reach"))),
+        text=_COMMENT_TEXTS[int(pick * len(_COMMENT_TEXTS))],
+        created_at=created,
+        in_reply_to=network_post_id(row.id),
+    )
