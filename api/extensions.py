@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
-from strawberry.types.execution import PreExecutionError
+from strawberry.types.execution import PreExecutionError, StreamExecutionResult
 
 from api.errors import TopLevelCode, coded_error
 from domain.errors import DomainError, Forbidden, NotFound, Unauthenticated
@@ -40,15 +40,25 @@ class RequestGuard(SchemaExtension):
 def translate_error(error: GraphQLError) -> GraphQLError:
     """Domain exceptions become coded errors; anything unexpected is logged and masked."""
     original = error.original_error
-    if original is None or isinstance(original, GraphQLError) and original.extensions:
+    if error.extensions and "code" in error.extensions:
         return error
+    if original is None or isinstance(original, GraphQLError):
+        # The document itself was refused: syntax, validation or an abuse limit.
+        syntax = error.message.startswith("Syntax Error")
+        code = "GRAPHQL_PARSE_FAILED" if syntax else "GRAPHQL_VALIDATION_FAILED"
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={**(error.extensions or {}), "code": code},
+        )
     match original:
         case Unauthenticated():
             code, message, extra = TopLevelCode.UNAUTHENTICATED, str(original), {}
         case Forbidden():
             code, message, extra = TopLevelCode.FORBIDDEN, str(original), {}
         case NotFound():
-            code, message, extra = "NOT_FOUND", str(original), {}
+            code, message, extra = TopLevelCode.NOT_FOUND, str(original), {}
         case DomainError():
             problems = [
                 {"field": p.field, "code": p.code.value, "message": p.message}
@@ -62,12 +72,11 @@ def translate_error(error: GraphQLError) -> GraphQLError:
         case _:
             logger.error("unexpected error in %s", error.path, exc_info=original)
             code, message, extra = TopLevelCode.INTERNAL_SERVER_ERROR, "Unexpected error", {}
-    code_value = code.value if isinstance(code, TopLevelCode) else code
     return GraphQLError(
         message,
         nodes=error.nodes,
         path=error.path,
-        extensions={"code": code_value, **extra},
+        extensions={"code": code.value, **extra},
     )
 
 
@@ -77,3 +86,11 @@ class ErrorTranslation(SchemaExtension):
         result = self.execution_context.result
         if result and result.errors:
             result.errors = [translate_error(error) for error in result.errors]
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        # Websocket results (subscription events and their errors) are sent one by one,
+        # before on_operation resumes: translate each on its way out.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [translate_error(error) for error in errors]
+        yield

@@ -67,6 +67,7 @@ class BodyLimitMiddleware:
             return
         received = 0
         too_large = False
+        started = False
 
         async def counting_receive() -> Message:
             nonlocal received, too_large
@@ -78,7 +79,20 @@ class BodyLimitMiddleware:
                     return {"type": "http.disconnect"}
             return message
 
-        await self.app(scope, counting_receive, send)
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except Exception:
+            # A streamed body over the limit: the app saw a disconnect (and may have
+            # raised on it); the client is still there and gets a 413, not a 500.
+            if not too_large or started:
+                raise
+        if too_large and not started:
+            await _too_large(send)
 
 
 async def _too_large(send: Send) -> None:

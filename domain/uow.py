@@ -30,17 +30,18 @@ def after_commit(action: AfterCommit) -> None:
 @contextlib.asynccontextmanager
 async def unit_of_work() -> AsyncIterator[None]:
     outer = _pending.get()
-    if outer is not None:  # nested: the outermost unit owns the commit
-        async with in_transaction():
-            yield
-        return
     pending: list[AfterCommit] = []
     token = _pending.set(pending)
     try:
-        async with in_transaction():
+        async with in_transaction():  # a savepoint when nested
             yield
     finally:
         _pending.reset(token)
+    if outer is not None:
+        # Nested: the outermost unit owns the commit. A savepoint that rolled back
+        # raised above, so its actions are dropped with it.
+        outer.extend(pending)
+        return
     for action in pending:
         try:
             await action()

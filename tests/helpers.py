@@ -120,10 +120,14 @@ class GraphQLClient:
 
     # factories
 
-    async def person(self, email: str | None = None, password: str = "correct horse battery") -> Person:
+    async def person(
+        self, email: str | None = None, password: str = "correct horse battery"
+    ) -> Person:
         email = email or f"{uuid.uuid4().hex[:10]}@example.com"
         payload = await self.mutate(
-            "register", REGISTER, {"email": email, "password": password, "name": email.split("@")[0]}
+            "register",
+            REGISTER,
+            {"email": email, "password": password, "name": email.split("@")[0]},
         )
         return Person(email, payload["user"]["id"], payload["accessToken"], payload["refreshToken"])
 
@@ -148,7 +152,8 @@ class GraphQLClient:
 
     async def owner_member_id(self, workspace_id: str, owner: Person) -> str:
         data = await self.data(
-            "query($id: ID!) { workspace(id: $id) { members(first: 100) { edges { node { id role user { email } } } } } }",
+            "query($id: ID!) { workspace(id: $id) {"
+            " members(first: 100) { edges { node { id role user { email } } } } } }",
             {"id": workspace_id},
             token=owner.token,
         )

@@ -23,7 +23,8 @@ JOBS = [
 
 async def startup(ctx: dict) -> None:
     settings = get_settings()
-    ctx["tortoise"] = await open_database()
+    if ctx.get("manage_database", True):
+        ctx["tortoise"] = await open_database()
     ctx["worker_id"] = new_worker_id()
     ctx["heartbeat"] = asyncio.create_task(
         beat_forever(ctx["worker_id"], settings.worker_heartbeat_s)
@@ -40,7 +41,8 @@ async def shutdown(ctx: dict) -> None:
     await close_job_pool()
     await close_redis()
     # An arq worker on SQLite hangs at SIGTERM unless the Tortoise context is closed.
-    await close_database()
+    if ctx.get("manage_database", True):
+        await close_database()
 
 
 class WorkerSettings:
@@ -62,11 +64,16 @@ class WorkerSettings:
     keep_result = 3600
 
 
-def build_worker(*, handle_signals: bool = True, burst: bool = False) -> Worker:
+def build_worker(
+    *, handle_signals: bool = True, burst: bool = False, manage_database: bool = True
+) -> Worker:
+    """The worker. Tests that run it in-process pass `manage_database=False`: its start-up
+    would re-initialise Tortoise and its shut-down close the test session's connections."""
     configure_logging(json_lines=get_settings().uses_json_logs)
     return create_worker(
         WorkerSettings,
         redis_settings=arq_redis_settings(),
         handle_signals=handle_signals,
         burst=burst,
+        ctx={"manage_database": manage_database},
     )

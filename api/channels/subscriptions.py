@@ -12,8 +12,8 @@ from strawberry.types import Info
 from api.channels.types import ChannelHealth
 from api.ids import parse_id, to_global_id
 from domain.channels.service import CHANNEL_HEALTH_CHANGED
-from domain.events import listen
 from domain.identity.roles import Permission
+from domain.streams import workspace_events
 from domain.tenancy import workspace_for
 
 
@@ -40,7 +40,9 @@ class ChannelSubscription:
             parse_id(workspace_id, "Workspace", "workspaceId"),
             Permission.WORKSPACE_READ,
         )
-        async for event in listen([workspace.id], {CHANNEL_HEALTH_CHANGED}):
+        async for event in workspace_events(
+            info.context.actor, workspace.id, Permission.WORKSPACE_READ, {CHANNEL_HEALTH_CHANGED}
+        ):
             yield ChannelHealthEvent(
                 channel_id=strawberry.ID(to_global_id("Channel", event.data["channel_id"])),
                 health=event.data["health"],

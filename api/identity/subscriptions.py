@@ -11,9 +11,9 @@ from strawberry.types import Info
 
 from api.identity.types import Role
 from api.ids import parse_id, to_global_id
-from domain.events import listen
 from domain.identity.members import MEMBER_CHANGED, MemberAction
 from domain.identity.roles import Permission
+from domain.streams import workspace_events
 from domain.tenancy import workspace_for
 
 MemberActionEnum = strawberry.enum(
@@ -47,7 +47,9 @@ class IdentitySubscription:
         workspace = await workspace_for(
             actor, parse_id(workspace_id, "Workspace", "workspaceId"), Permission.MEMBERS_READ
         )
-        async for event in listen([workspace.id], {MEMBER_CHANGED}):
+        async for event in workspace_events(
+            actor, workspace.id, Permission.MEMBERS_READ, {MEMBER_CHANGED}
+        ):
             yield MemberChangedEvent(
                 action=MemberAction(event.data["action"]),
                 member_id=strawberry.ID(to_global_id("Member", event.data["member_id"])),

@@ -61,7 +61,11 @@ async def test_login_right_and_wrong(gql):
             "login", LOGIN, {"email": email, "password": password}, expect_errors=True
         )
         assert bad["errors"] == [
-            {"field": None, "code": "INVALID_CREDENTIALS", "message": "Email or password is incorrect"}
+            {
+                "field": None,
+                "code": "INVALID_CREDENTIALS",
+                "message": "Email or password is incorrect",
+            }
         ]
         assert bad["accessToken"] is None
 
@@ -96,7 +100,9 @@ async def test_refresh_with_garbage(gql):
 
 async def test_logout_revokes_the_session(gql):
     person = await gql.person()
-    out = await gql.mutate("logout", LOGOUT, {"refreshToken": person.refresh_token}, token=person.token)
+    out = await gql.mutate(
+        "logout", LOGOUT, {"refreshToken": person.refresh_token}, token=person.token
+    )
     assert out["ok"] is True
     payload = await gql.mutate(
         "tokenRefresh", REFRESH, {"refreshToken": person.refresh_token}, expect_errors=True
@@ -108,7 +114,11 @@ async def test_logout_cannot_end_someone_elses_session(gql):
     victim = await gql.person()
     attacker = await gql.person()
     out = await gql.mutate(
-        "logout", LOGOUT, {"refreshToken": victim.refresh_token}, token=attacker.token, expect_errors=True
+        "logout",
+        LOGOUT,
+        {"refreshToken": victim.refresh_token},
+        token=attacker.token,
+        expect_errors=True,
     )
     assert out["ok"] is False
     assert (await gql.mutate("tokenRefresh", REFRESH, {"refreshToken": victim.refresh_token}))[

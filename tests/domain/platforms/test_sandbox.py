@@ -28,7 +28,9 @@ async def test_publish_assigns_ids_and_records_the_ledger():
     published = await provider.publish(credentials, PublishRequest("target:1", "Hello"))
     assert published.network_post_id.startswith("sbx_")
     rows = await SandboxPost.all()
-    assert [(row.reference, row.text, row.answered) for row in rows] == [("target:1", "Hello", "OK")]
+    assert [(row.reference, row.text, row.answered) for row in rows] == [
+        ("target:1", "Hello", "OK")
+    ]
     found = await provider.find_published(
         credentials, PublishRequest("target:1", "Hello"), datetime.now(UTC) - timedelta(hours=1)
     )
