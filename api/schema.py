@@ -19,6 +19,12 @@ from api.channels.mutations import ChannelMutation
 from api.channels.queries import ChannelQuery
 from api.channels.subscriptions import ChannelSubscription
 from api.channels.types import Channel
+from api.content.mutations.posts import PostMutation
+from api.content.mutations.review import ReviewMutation
+from api.content.mutations.scheduling import SchedulingMutation
+from api.content.queries import ContentQuery
+from api.content.subscriptions import ContentSubscription
+from api.content.types import Post, PostTarget
 from api.extensions import ErrorTranslation, RequestGuard
 from api.identity.mutations import IdentityMutation
 from api.identity.queries import IdentityQuery
@@ -29,7 +35,7 @@ from domain.settings import get_settings
 
 
 @strawberry.type(description="Everything that can be read.")
-class Query(IdentityQuery, ChannelQuery):
+class Query(IdentityQuery, ChannelQuery, ContentQuery):
     @strawberry.field(description="Any object by its global id; null if it is not visible.")
     async def node(
         self,
@@ -41,12 +47,12 @@ class Query(IdentityQuery, ChannelQuery):
 
 
 @strawberry.type(description="Everything that can be changed.")
-class Mutation(IdentityMutation, ChannelMutation):
+class Mutation(IdentityMutation, ChannelMutation, PostMutation, ReviewMutation, SchedulingMutation):
     pass
 
 
 @strawberry.type(description="Live events over graphql-transport-ws.")
-class Subscription(IdentitySubscription, ChannelSubscription):
+class Subscription(IdentitySubscription, ChannelSubscription, ContentSubscription):
     pass
 
 
@@ -67,7 +73,7 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[User, Workspace, Member, Invitation, ApiKey, Channel],
+    types=[User, Workspace, Member, Invitation, ApiKey, Channel, Post, PostTarget],
     extensions=_extensions(),
     config=StrawberryConfig(auto_camel_case=True),
 )

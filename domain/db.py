@@ -14,19 +14,24 @@ MODEL_MODULES = [
     "domain.identity.models",
     "domain.channels.models",
     "domain.platforms.sandbox.models",
+    "domain.content.models",
 ]
 APP_LABEL = "kelola"
 
 
-def _with_sqlite_pragmas(url: str) -> str:
-    if not url.startswith("sqlite://") or "busy_timeout" in url:
-        return url
+def _with_connection_options(url: str) -> str:
+    """SQLite waits for a busy database instead of failing; PostgreSQL gets a pool sized
+    for a worker's concurrent jobs (asyncpg's default of 5 queues them)."""
     separator = "&" if "?" in url else "?"
-    return f"{url}{separator}busy_timeout=10000"
+    if url.startswith("sqlite://") and "busy_timeout" not in url:
+        return f"{url}{separator}busy_timeout=10000"
+    if url.startswith("postgres") and "maxsize" not in url:
+        return f"{url}{separator}maxsize={get_settings().database_pool_size}"
+    return url
 
 
 def tortoise_config(database_url: str | None = None) -> dict[str, Any]:
-    url = _with_sqlite_pragmas(database_url or get_settings().resolved_database_url)
+    url = _with_connection_options(database_url or get_settings().resolved_database_url)
     return {
         "connections": {"default": url},
         "apps": {

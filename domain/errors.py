@@ -19,6 +19,8 @@ class ErrorCode(StrEnum):
     TOKEN_REUSED = "TOKEN_REUSED"
     LAST_OWNER = "LAST_OWNER"
     NOT_ALLOWED = "NOT_ALLOWED"
+    RULE_VIOLATED = "RULE_VIOLATED"
+    NEEDS_APPROVAL = "NEEDS_APPROVAL"
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,10 @@ class Problems:
         self.items.append(Problem(field, code, message))
 
     def check_length(self, field: str, value: str, *, minimum: int = 1, maximum: int) -> None:
-        if len(value.strip()) < minimum:
+        """Length bounds, and no NUL character (PostgreSQL cannot store one in text)."""
+        if "\x00" in value:
+            self.add(field, ErrorCode.INVALID, f"{field} must not contain NUL characters")
+        elif len(value.strip()) < minimum:
             code = ErrorCode.REQUIRED if minimum == 1 else ErrorCode.TOO_SHORT
             self.add(field, code, f"{field} must have at least {minimum} characters")
         elif len(value) > maximum:

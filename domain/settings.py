@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     allowed_origins: list[str] = Field(default_factory=list)
     worker_heartbeat_s: float = 5.0
+    public_url: str = "http://127.0.0.1:8000"
+    worker_max_jobs: int = 500
+    worker_poll_delay_s: float = 0.1
+    database_pool_size: int = 20
+    publish_job_timeout_s: int = 240
+    publish_stuck_after_s: int = 300
+    reconcile_every_s: float = 5.0
     log_json: bool | None = None
 
     @property

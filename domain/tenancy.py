@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -31,6 +32,7 @@ class Actor:
     api_key_workspace_id: int | None = None
     api_key_scopes: frozenset[ApiKeyScope] = frozenset()
     _roles: dict[int, Role] | None = field(default=None, repr=False)
+    _roles_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False, compare=False)
 
     @property
     def is_authenticated(self) -> bool:
@@ -53,16 +55,18 @@ class Actor:
         return self.user_id
 
     async def roles(self) -> dict[int, Role]:
-        """Workspace id → role, loaded once per request."""
-        if self._roles is None:
-            if self.user_id is None:
-                self._roles = {}
-            else:
-                rows = await Membership.filter(user_id=self.user_id).values_list(
-                    "workspace_id", "role"
-                )
-                self._roles = {workspace_id: Role(role) for workspace_id, role in rows}
-        return self._roles
+        """Workspace id → role, loaded once per request (resolvers running concurrently
+        wait for the one load instead of each starting their own)."""
+        async with self._roles_lock:
+            if self._roles is None:
+                if self.user_id is None:
+                    self._roles = {}
+                else:
+                    rows = await Membership.filter(user_id=self.user_id).values_list(
+                        "workspace_id", "role"
+                    )
+                    self._roles = {workspace_id: Role(role) for workspace_id, role in rows}
+            return self._roles
 
     async def role_in(self, workspace_id: int) -> Role | None:
         return (await self.roles()).get(workspace_id)

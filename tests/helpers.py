@@ -198,3 +198,23 @@ class QueryCounter:
         finally:
             logger.removeHandler(handler)
             logger.setLevel(previous)
+
+
+def top_level_codes(body: dict[str, Any]) -> list[str | None]:
+    """The `extensions.code` of every top-level error of a response body."""
+    return [(error.get("extensions") or {}).get("code") for error in body.get("errors", [])]
+
+
+async def identity_rows() -> dict[str, list[dict[str, Any]]]:
+    """Every identity row, to compare before and after a call that must write nothing."""
+    from domain.identity import models
+
+    tables = (
+        models.User,
+        models.Workspace,
+        models.Membership,
+        models.Invitation,
+        models.ApiKey,
+        models.RefreshToken,
+    )
+    return {table.__name__: await table.all().order_by("id").values() for table in tables}

@@ -12,12 +12,20 @@ from domain.db import close_database, open_database
 from domain.health import beat_forever, new_worker_id, stop_beating
 from domain.jobs import QUEUE_NAME, close_job_pool
 from domain.logs import configure_logging
+from domain.publishing.jobs import PUBLISH_JOB, VERIFY_JOB
 from domain.redis import arq_redis_settings, close_redis
 from domain.settings import get_settings
 from workers.identity import purge_expired_credentials
+from workers.publishing import publish_target_job, reconcile_forever, verify_target_job
 
+_publish_timeout = get_settings().publish_job_timeout_s
 JOBS = [
     func(purge_expired_credentials, name="identity.purge_expired_credentials", max_tries=3),
+    # keep_result=0: the reconciler may ask again for the same id once a run is over.
+    func(
+        publish_target_job, name=PUBLISH_JOB, timeout=_publish_timeout, keep_result=0, max_tries=3
+    ),
+    func(verify_target_job, name=VERIFY_JOB, timeout=_publish_timeout, keep_result=0, max_tries=3),
 ]
 
 
@@ -29,14 +37,18 @@ async def startup(ctx: dict) -> None:
     ctx["heartbeat"] = asyncio.create_task(
         beat_forever(ctx["worker_id"], settings.worker_heartbeat_s)
     )
+    if ctx.get("reconcile", True):
+        ctx["reconciler"] = asyncio.create_task(reconcile_forever(settings.reconcile_every_s))
 
 
 async def shutdown(ctx: dict) -> None:
-    heartbeat = ctx.get("heartbeat")
-    if heartbeat is not None:
-        heartbeat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await heartbeat
+    for name in ("reconciler", "heartbeat"):
+        task = ctx.get(name)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    if ctx.get("heartbeat") is not None:
         await stop_beating(ctx["worker_id"])
     await close_job_pool()
     await close_redis()
@@ -59,21 +71,28 @@ class WorkerSettings:
     on_startup = startup
     on_shutdown = shutdown
     queue_name = QUEUE_NAME
-    max_jobs = 50
+    max_jobs = get_settings().worker_max_jobs
+    # arq takes new jobs only when it polls: a short delay keeps a burst of due posts moving.
+    poll_delay = get_settings().worker_poll_delay_s
     job_timeout = 300
     keep_result = 3600
 
 
 def build_worker(
-    *, handle_signals: bool = True, burst: bool = False, manage_database: bool = True
+    *,
+    handle_signals: bool = True,
+    burst: bool = False,
+    manage_database: bool = True,
+    reconcile: bool = True,
 ) -> Worker:
     """The worker. Tests that run it in-process pass `manage_database=False`: its start-up
-    would re-initialise Tortoise and its shut-down close the test session's connections."""
+    would re-initialise Tortoise and its shut-down close the test session's connections.
+    `reconcile=False` leaves out the reconciler loop (tests drive it themselves)."""
     configure_logging(json_lines=get_settings().uses_json_logs)
     return create_worker(
         WorkerSettings,
         redis_settings=arq_redis_settings(),
         handle_signals=handle_signals,
         burst=burst,
-        ctx={"manage_database": manage_database},
+        ctx={"manage_database": manage_database, "reconcile": reconcile},
     )

@@ -17,6 +17,7 @@ from domain.identity import models
 from domain.identity import workspaces as workspaces_service
 from domain.identity.roles import ApiKeyScope as DomainApiKeyScope
 from domain.identity.roles import Role as DomainRole
+from domain.pagination import PageRequest
 
 Role = strawberry.enum(
     DomainRole,
@@ -42,6 +43,7 @@ class User(Node):
     email: str = strawberry.field(description="Sign-in email, lower-cased.")
     name: str = strawberry.field(description="Display name.")
     created_at: datetime = strawberry.field(description="When the account was registered.")
+    pk: strawberry.Private[int]
 
     @classmethod
     def from_model(cls, user: models.User) -> User:
@@ -50,6 +52,7 @@ class User(Node):
             email=user.email,
             name=user.name,
             created_at=user.created_at,
+            pk=user.id,
         )
 
     @strawberry.field(description="Workspaces this user belongs to, oldest first.")
@@ -57,7 +60,7 @@ class User(Node):
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[Workspace]:
         page = await workspaces_service.list_workspaces(
-            info.context.actor, first=first, after=after
+            info.context.actor, first=first, after=after, user_id=self.pk
         )
         return Connection.from_page(page, Workspace.from_model)
 
@@ -90,9 +93,8 @@ class Workspace(Node):
     async def members(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[Member]:
-        page = await members_service.list_members(
-            info.context.actor, self.pk, first=first, after=after
-        )
+        members = info.context.loaders.scoped(members_service.list_members_each)
+        page = await members.load(PageRequest(self.pk, first, after))
         return Connection.from_page(page, Member.from_model)
 
     @strawberry.field(description="Pending invitations (owners and admins only).")

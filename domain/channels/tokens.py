@@ -67,11 +67,29 @@ async def fresh_credentials(channel_id: int) -> Credentials:
         await get_redis().eval(_RELEASE, 1, key, owner)
 
 
-async def _refresh(channel: Channel) -> Credentials:
+async def force_refresh(channel_id: int, used_token: str | None = None) -> Credentials:
+    """Refresh after the network refused a token that looked valid.
+
+    If another worker already replaced `used_token` meanwhile, its fresh token is returned
+    instead of refreshing a second time.
+    """
+    key, owner = await _with_lock(channel_id)
+    try:
+        channel = await Channel.get(id=channel_id)
+        _require_usable(channel)
+        current = _credentials(channel)
+        if used_token is not None and current.access_token != used_token:
+            return current
+        return await _refresh(channel, forced=True)
+    finally:
+        await get_redis().eval(_RELEASE, 1, key, owner)
+
+
+async def _refresh(channel: Channel, *, forced: bool = False) -> Credentials:
     provider = provider_for(channel.platform)
     current = _credentials(channel)
     if Capability.REFRESH_TOKEN not in provider.capabilities or not current.refresh_token:
-        if channel.token_expires_at and channel.token_expires_at > datetime.now(UTC):
+        if not forced and channel.token_expires_at and channel.token_expires_at > datetime.now(UTC):
             return current
         await _needs_reauth(channel, "The access token expired and cannot be refreshed")
         raise ChannelUnusable("token expired")
@@ -81,7 +99,7 @@ async def _refresh(channel: Channel) -> Credentials:
         await _needs_reauth(channel, f"Token refresh was refused: {error}")
         raise ChannelUnusable("refresh refused") from error
     except ProviderError:
-        if channel.token_expires_at and channel.token_expires_at > datetime.now(UTC):
+        if not forced and channel.token_expires_at and channel.token_expires_at > datetime.now(UTC):
             return current  # transient trouble; the old token still works for now
         raise
     async with unit_of_work():

@@ -65,7 +65,7 @@ async def revoke_api_key(actor: Actor, *, api_key_id: int) -> ApiKey:
     actor.require_user()
     api_key = await visible_to(actor, ApiKey).get_or_none(id=api_key_id)
     if api_key is None:
-        raise NotFound("API key", field="id")
+        raise NotFound("API key", field="apiKeyId")
     await actor.require(api_key.workspace_id, Permission.API_KEYS_MANAGE)
     if api_key.revoked_at is None:
         api_key.revoked_at = datetime.now(UTC)

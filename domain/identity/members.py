@@ -6,12 +6,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from domain.errors import DomainError, ErrorCode, NotFound, Problem, Problems
+from domain.errors import (
+    DomainError,
+    ErrorCode,
+    Forbidden,
+    NotFound,
+    Problem,
+    Problems,
+    ValidationFailed,
+)
 from domain.events import Event, publish_after_commit
 from domain.identity.models import Invitation, Membership, User
 from domain.identity.roles import Permission, Role
 from domain.identity.sessions import check_email, normalize_email
-from domain.pagination import Page, paginate
+from domain.pagination import Page, PageRequest, paginate, paginate_each
 from domain.secrets import new_token, token_hash
 from domain.settings import get_settings
 from domain.tenancy import Actor, visible_to, workspace_for
@@ -124,12 +132,14 @@ async def _visible_member(actor: Actor, member_id: int) -> Membership:
 
 
 async def _ensure_another_owner(member: Membership) -> None:
+    # Rows, not values_list(): Tortoise drops FOR UPDATE from values queries, and without
+    # the lock two owners demoting or removing each other at once could both succeed.
     owners = (
         await Membership.filter(workspace_id=member.workspace_id, role=Role.OWNER)
         .select_for_update()
-        .values_list("id", flat=True)
+        .only("id")
     )
-    if set(owners) <= {member.id}:
+    if {owner.id for owner in owners} <= {member.id}:
         raise DomainError(
             [Problem("memberId", ErrorCode.LAST_OWNER, "A workspace must keep at least one owner")]
         )
@@ -145,6 +155,7 @@ async def update_member_role(actor: Actor, *, member_id: int, role: Role) -> Mem
         await _ensure_another_owner(member)
     member.role = role
     await member.save(update_fields=["role"])
+    actor.forget_roles()
     _member_changed(member, MemberAction.ROLE_CHANGED)
     return member
 
@@ -166,9 +177,27 @@ async def remove_member(actor: Actor, *, member_id: int) -> Membership:
 async def list_members(
     actor: Actor, workspace_id: int, *, first: int | None, after: str | None
 ) -> Page[Membership]:
-    await actor.require(workspace_id, Permission.MEMBERS_READ)
-    members = visible_to(actor, Membership).filter(workspace_id=workspace_id)
-    return await paginate(members, first=first, after=after)
+    [page] = await list_members_each(actor, [PageRequest(workspace_id, first, after)])
+    if isinstance(page, Exception):
+        raise page
+    return page
+
+
+async def list_members_each(
+    actor: Actor, requests: list[PageRequest]
+) -> list[Page[Membership] | Forbidden | ValidationFailed]:
+    """A page of members for each (workspace, page) request, batched: a DataLoader's load.
+
+    A workspace the actor may not list fails alone, with Forbidden.
+    """
+    readable = [
+        request
+        for request in requests
+        if Permission.MEMBERS_READ in await actor.permissions_in(request.parent_id)
+    ]
+    members = visible_to(actor, Membership)
+    pages = dict(zip(readable, await paginate_each(members, "workspace_id", readable), strict=True))
+    return [pages[request] if request in pages else Forbidden() for request in requests]
 
 
 async def list_invitations(

@@ -21,7 +21,8 @@ from domain.identity.passwords import (
 from domain.secrets import new_token, token_hash
 from domain.settings import get_settings
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f]+"  # no @, whitespace or control characters
+EMAIL_PATTERN = re.compile(rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$")
 MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 200
 
@@ -75,7 +76,8 @@ def _email_taken() -> DomainError:
 
 async def login(*, email: str, password: str) -> Session:
     email = normalize_email(email)
-    user = await User.get_or_none(email=email) if len(email) <= MAX_EMAIL_LENGTH else None
+    plausible = len(email) <= MAX_EMAIL_LENGTH and EMAIL_PATTERN.match(email)
+    user = await User.get_or_none(email=email) if plausible else None
     password_ok = verify_password(
         user.password_hash if user else None, password[:MAX_PASSWORD_LENGTH]
     )

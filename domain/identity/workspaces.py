@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from tortoise.queryset import QuerySet
+
 from domain.errors import ErrorCode, Problems
 from domain.identity.models import Membership, Workspace
-from domain.identity.roles import Role
+from domain.identity.roles import Permission, Role
 from domain.pagination import Page, paginate
 from domain.tenancy import Actor, visible_to
 
@@ -36,9 +38,32 @@ async def create_workspace(actor: Actor, *, name: str, timezone: str = "UTC") ->
     return workspace
 
 
+async def _readable(actor: Actor) -> QuerySet[Workspace]:
+    """Workspaces the actor may read: every role reads its workspaces, a key only with a
+    scope that grants it (a CONVERSIONS-only key writes conversions and reads nothing)."""
+    workspaces = visible_to(actor, Workspace)
+    if actor.api_key_workspace_id is not None and Permission.WORKSPACE_READ not in (
+        await actor.permissions_in(actor.api_key_workspace_id)
+    ):
+        return workspaces.filter(id__in=[])
+    return workspaces
+
+
 async def get_workspace(actor: Actor, workspace_id: int) -> Workspace | None:
-    return await visible_to(actor, Workspace).get_or_none(id=workspace_id)
+    return await (await _readable(actor)).get_or_none(id=workspace_id)
 
 
-async def list_workspaces(actor: Actor, *, first: int | None, after: str | None) -> Page[Workspace]:
-    return await paginate(visible_to(actor, Workspace), first=first, after=after)
+async def list_workspaces(
+    actor: Actor, *, first: int | None, after: str | None, user_id: int | None = None
+) -> Page[Workspace]:
+    """The actor's workspaces; with another `user_id`, that user's workspaces among those
+    whose members the actor may see (membership elsewhere is not the actor's business)."""
+    workspaces = await _readable(actor)
+    if user_id is not None and user_id != actor.user_id:
+        shared = [
+            workspace_id
+            for workspace_id in await actor.roles()
+            if Permission.MEMBERS_READ in await actor.permissions_in(workspace_id)
+        ]
+        workspaces = workspaces.filter(id__in=shared, memberships__user_id=user_id)
+    return await paginate(workspaces, first=first, after=after)

@@ -112,6 +112,19 @@ class Interaction:
     in_reply_to: str | None = None
 
 
+@dataclass(frozen=True)
+class OAuthEndpoints:
+    """Where a network's OAuth2 authorization-code flow (with PKCE) happens."""
+
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+    client_id: str
+    client_secret: str | None
+    token_endpoint_auth_method: str = "client_secret_post"  # or client_secret_basic, none
+    uses_pkce: bool = True
+
+
 class ProviderError(Exception):
     def __init__(self, message: str, *, status: int | None = None):
         super().__init__(message)
@@ -146,8 +159,21 @@ class Unsupported(ProviderError):
 
 
 class Provider(Protocol):
+    """One network. Every method may raise the ProviderError subclasses above; a method
+    for a capability the network lacks raises Unsupported."""
+
     platform: Platform
     capabilities: frozenset[Capability]
+
+    def oauth_endpoints(self, connection: dict[str, Any]) -> OAuthEndpoints | None:
+        """The OAuth2 flow to connect an account, or None for networks connected otherwise
+        (app passwords, the sandbox). `connection` holds per-connection facts such as a
+        Mastodon instance URL and its registered client."""
+        ...
+
+    async def fetch_account(self, credentials: Credentials) -> Account:
+        """The account the credentials act as (id, name, handle)."""
+        ...
 
     async def publish(self, credentials: Credentials, request: PublishRequest) -> PublishedPost: ...
 

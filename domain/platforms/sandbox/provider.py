@@ -59,6 +59,15 @@ class SandboxProvider:
         )
         return Account(str(account.id), f"Sandbox @{handle}", handle), credentials
 
+    def oauth_endpoints(self, connection: dict) -> None:
+        return None
+
+    async def fetch_account(self, credentials: Credentials) -> Account:
+        account = await SandboxAccount.get_or_none(id=_account_id(credentials))
+        if account is None or account.token_hash != token_hash(credentials.access_token):
+            raise AuthExpired("sandbox: access token is invalid or expired", status=401)
+        return Account(str(account.id), f"Sandbox @{account.handle}", account.handle)
+
     async def publish(self, credentials: Credentials, request: PublishRequest) -> PublishedPost:
         return await self.network.publish(
             _account_id(credentials), token_hash(credentials.access_token), request
@@ -110,3 +119,8 @@ class SandboxProvider:
             expires_at=datetime.now(UTC) + TOKEN_LIFETIME,
             extra=credentials.extra,
         )
+
+
+def provider(client: object = None) -> SandboxProvider:
+    """The registry's entry point; the sandbox needs no HTTP client."""
+    return SandboxProvider()

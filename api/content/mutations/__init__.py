@@ -1,0 +1,1 @@
+"""Content mutations, grouped by what they do to a post."""

@@ -1,0 +1,1 @@
+"""Content: posts, their media, one target per channel, approvals and status history."""

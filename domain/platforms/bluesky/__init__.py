@@ -1,0 +1,1 @@
+"""Bluesky: the AT Protocol adapter, connected with a handle and an app password."""

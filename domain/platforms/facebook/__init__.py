@@ -1,0 +1,1 @@
+"""Facebook Pages: the Graph API adapter, connected with Facebook Login."""

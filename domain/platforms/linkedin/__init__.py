@@ -1,0 +1,1 @@
+"""LinkedIn members and organization pages: the versioned REST (Posts) API adapter."""

@@ -1,0 +1,1 @@
+"""Mastodon: any instance's client API, connected with a per-instance OAuth app."""

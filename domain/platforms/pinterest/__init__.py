@@ -1,0 +1,1 @@
+"""Pinterest: the API v5 adapter (pins on one board per channel)."""

@@ -1,0 +1,1 @@
+"""Publishing: the database decides what is due; workers claim, publish and record."""

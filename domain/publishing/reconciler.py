@@ -1,0 +1,80 @@
+"""The reconciler: the database, not Redis, decides what is due.
+
+Every few seconds it re-derives the work from the rows: due SCHEDULED targets get a publish
+job, due UNCONFIRMED targets a verify job, and targets stuck in PUBLISHING (their worker was
+killed mid-flight) become UNCONFIRMED, so the network is asked before anything is resent.
+A Redis flush, a lost job or a dead worker delays posts; it never loses or doubles them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.content import history
+from domain.content.models import PostTarget, TargetStatus
+from domain.jobs import get_job_pool
+from domain.publishing.claims import CLAIM_LEAD, PUBLISHER, utcnow
+from domain.publishing.jobs import PUBLISH_JOB, VERIFY_JOB, publish_job_id, verify_job_id
+from domain.settings import get_settings
+from domain.uow import unit_of_work
+
+BATCH = 5000
+
+
+@dataclass
+class Reconciled:
+    publish_jobs: int = 0
+    verify_jobs: int = 0
+    unstuck: int = 0
+
+
+async def release_stuck(now: datetime) -> int:
+    """PUBLISHING for longer than any attempt may take: its worker is gone. The request may
+    or may not have reached the network, so the target becomes UNCONFIRMED."""
+    cutoff = now - timedelta(seconds=get_settings().publish_stuck_after_s)
+    stuck = await PostTarget.filter(status=TargetStatus.PUBLISHING, claimed_at__lt=cutoff).limit(
+        BATCH
+    )
+    released = 0
+    for target in stuck:
+        async with unit_of_work():
+            updated = await PostTarget.filter(
+                id=target.id, status=TargetStatus.PUBLISHING, attempt_token=target.attempt_token
+            ).update(status=TargetStatus.UNCONFIRMED, next_attempt_at=now)
+            if updated:
+                target.status = TargetStatus.UNCONFIRMED
+                await history.record(
+                    target,
+                    TargetStatus.PUBLISHING,
+                    system=PUBLISHER,
+                    reason="the worker stopped mid-publish; checking with the network",
+                )
+                released += 1
+    return released
+
+
+async def reconcile(now: datetime | None = None) -> Reconciled:
+    now = now or utcnow()
+    report = Reconciled(unstuck=await release_stuck(now))
+    pool = await get_job_pool()
+    due = (
+        await PostTarget.filter(
+            status__in=[TargetStatus.SCHEDULED, TargetStatus.UNCONFIRMED],
+            next_attempt_at__lte=now + CLAIM_LEAD,
+        )
+        .order_by("next_attempt_at")
+        .limit(BATCH)
+        .values_list("id", "status", "next_attempt_at")
+    )
+    for target_id, status, next_attempt_at in due:
+        if status == TargetStatus.SCHEDULED:
+            job_name, job_id = PUBLISH_JOB, publish_job_id(target_id, next_attempt_at)
+        else:
+            job_name, job_id = VERIFY_JOB, verify_job_id(target_id, next_attempt_at)
+        if await pool.enqueue_job(job_name, target_id, _job_id=job_id) is not None:
+            if job_name == PUBLISH_JOB:
+                report.publish_jobs += 1
+            else:
+                report.verify_jobs += 1
+    return report
