@@ -6,6 +6,7 @@ import json
 import logging
 
 from cross_web import HTTPException
+from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -15,6 +16,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET
 
 from api.context import Context, make_loaders
+from api.extensions import translate_error
 from domain.identity.authentication import InvalidCredentials, actor_for, bearer_credential
 from domain.ratelimit import TokenBucket
 from domain.settings import get_settings
@@ -91,6 +93,23 @@ class KelolaGraphQL(GraphQL):
             raise ConnectionRejectionError()
         context.use_actor(actor)
         return UNSET
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> dict:
+        # Parse errors raised by ParserCache skip the schema extensions: code them here.
+        if result.errors:
+            result.errors = [translate_error(error) for error in result.errors]
+        return await super().process_result(request, result)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Only a JSON object is a GraphQL request (or a websocket message); anything else
+        is answered like unparsable JSON: 400 over HTTP, close 4400 on a websocket."""
+        try:
+            value = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise json.JSONDecodeError("not JSON", str(data)[:20], 0) from error
+        if not isinstance(value, dict):
+            raise json.JSONDecodeError("not a JSON object", str(data)[:20], 0)
+        return value
 
     def encode_json(self, data: object) -> str:
         return json.dumps(data, separators=(",", ":"))

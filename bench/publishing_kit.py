@@ -146,8 +146,12 @@ class Worker:
 
     def start(self) -> None:
         self.log = self.log_path.open("ab")
+        command = [sys.executable, "-m", "api.cli", "worker"]
+        profile = os.environ.get("KELOLA_BENCH_PROFILE")  # a py-spy output file, for digging
+        if profile:
+            command = ["py-spy", "record", "-o", profile, "-f", "speedscope", "--", *command]
         self.process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "api.cli", "worker"],
+            command,
             env=self.env,
             cwd=ROOT,
             stdout=self.log,

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
     worker_heartbeat_s: float = 5.0
     public_url: str = "http://127.0.0.1:8000"
+    # Where the OAuth callback sends the member's browser after connecting a channel, with
+    # `?status=connected|select|error`; without it the callback answers with JSON.
+    connect_return_url: str | None = None
+    # Other origins a `returnUrl` given to channelConnectStart may point to.
+    connect_return_origins: list[str] = Field(default_factory=list)
+    connect_attempt_ttl_s: int = Field(default=600, ge=60)
+    connect_selection_ttl_s: int = Field(default=1800, ge=60)
     worker_max_jobs: int = 500
     worker_poll_delay_s: float = 0.1
     database_pool_size: int = 20
@@ -46,6 +53,12 @@ class Settings(BaseSettings):
     publish_stuck_after_s: int = 300
     reconcile_every_s: float = 5.0
     log_json: bool | None = None
+    # Media: the largest file accepted (a GraphQL Int, so below 2 GiB), how long signed upload
+    # and download URLs live, and the largest file `POST /uploads` (multipart) takes.
+    media_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1, le=2**31 - 1)
+    media_upload_url_ttl_s: int = Field(default=3600, ge=60)
+    media_download_url_ttl_s: int = Field(default=3600, ge=60)
+    media_multipart_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
 
     @property
     def is_dev(self) -> bool:

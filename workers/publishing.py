@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from domain.publishing.dispatcher import dispatch_due
 from domain.publishing.publisher import publish_target, verify_target
 from domain.publishing.reconciler import reconcile
 from domain.redis import get_redis
 
 logger = logging.getLogger(__name__)
 RECONCILE_LOCK = "kelola:lock:reconciler"
+
+
+async def dispatch_due_job(ctx: dict) -> int:
+    return await dispatch_due()
 
 
 async def publish_target_job(ctx: dict, target_id: int) -> str:

@@ -12,16 +12,22 @@ from domain.db import close_database, open_database
 from domain.health import beat_forever, new_worker_id, stop_beating
 from domain.jobs import QUEUE_NAME, close_job_pool
 from domain.logs import configure_logging
-from domain.publishing.jobs import PUBLISH_JOB, VERIFY_JOB
+from domain.publishing.jobs import DISPATCH_JOB, PUBLISH_JOB, VERIFY_JOB
 from domain.redis import arq_redis_settings, close_redis
 from domain.settings import get_settings
 from workers.identity import purge_expired_credentials
-from workers.publishing import publish_target_job, reconcile_forever, verify_target_job
+from workers.publishing import (
+    dispatch_due_job,
+    publish_target_job,
+    reconcile_forever,
+    verify_target_job,
+)
 
 _publish_timeout = get_settings().publish_job_timeout_s
 JOBS = [
     func(purge_expired_credentials, name="identity.purge_expired_credentials", max_tries=3),
     # keep_result=0: the reconciler may ask again for the same id once a run is over.
+    func(dispatch_due_job, name=DISPATCH_JOB, timeout=_publish_timeout, keep_result=0, max_tries=3),
     func(
         publish_target_job, name=PUBLISH_JOB, timeout=_publish_timeout, keep_result=0, max_tries=3
     ),

@@ -46,13 +46,14 @@ async def _with_lock(channel_id: int):
     raise TimeoutError(f"channel {channel_id}: token refresh lock not acquired")
 
 
-async def fresh_credentials(channel_id: int) -> Credentials:
+async def fresh_credentials(channel_id: int, loaded: Channel | None = None) -> Credentials:
     """Credentials good for at least REFRESH_AHEAD, refreshing them if needed.
 
     Called by workers outside any unit of work: the refresh commits on its own so the new
-    token survives whatever the caller does next.
+    token survives whatever the caller does next. A caller that just read the channel may
+    pass it as `loaded`; it is re-read under the lock before any refresh.
     """
-    channel = await Channel.get(id=channel_id)
+    channel = loaded or await Channel.get(id=channel_id)
     _require_usable(channel)
     if not needs_refresh(channel, datetime.now(UTC)):
         return _credentials(channel)

@@ -28,6 +28,11 @@ async def record(
         or (f"api_key:{actor.api_key_id}" if actor and actor.is_api_key else None),
         reason=reason[:1000] if reason else None,
     )
+    announce(target, from_status, reason=reason)
+
+
+def announce(target: PostTarget, from_status: TargetStatus | None, *, reason: str | None) -> None:
+    """Tell subscribers after commit; for changes whose history row is already written."""
     publish_after_commit(
         Event(
             TARGET_STATUS_CHANGED,

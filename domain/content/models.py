@@ -52,6 +52,7 @@ class Media(Model):
     height = fields.IntField(null=True)
     duration_s = fields.FloatField(null=True)
     alt_text = fields.CharField(max_length=1500, null=True)
+    file_name = fields.CharField(max_length=255, null=True)
     storage_key = fields.CharField(max_length=300, unique=True)
     uploaded_at = fields.DatetimeField(null=True)
     created_by = fields.ForeignKeyField(
@@ -101,7 +102,7 @@ class PostTarget(Model):
     scheduled_at = fields.DatetimeField(null=True)
     timezone = fields.CharField(max_length=64, default="UTC")
     # Publishing state machine: the claim token fences each attempt.
-    attempt_token = fields.CharField(max_length=32, null=True)
+    attempt_token = fields.CharField(max_length=32, null=True, db_index=True)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)
     claimed_at = fields.DatetimeField(null=True)

@@ -9,6 +9,7 @@ cannot overwrite what happened since.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F
@@ -39,7 +40,8 @@ async def claim(target_id: int, from_status: TargetStatus, now: datetime) -> Pos
         )
         if not claimed:
             return None
-        target = await PostTarget.get(id=target_id)
+        # The post and the channel come along: the publisher needs both, in one query.
+        target = await PostTarget.get(id=target_id).select_related("post", "channel")
         await history.record(target, from_status, system=PUBLISHER, reason="claimed")
     return target
 
@@ -49,10 +51,14 @@ async def finish(
     to_status: TargetStatus,
     *,
     reason: str | None,
+    attempt: Callable[[], Awaitable[object]] | None = None,
     **changes: object,
 ) -> bool:
-    """Leave PUBLISHING for `to_status` if our claim still holds; False if it was lost."""
+    """Leave PUBLISHING for `to_status` if our claim still holds; False if it was lost.
+    `attempt` (writing the attempt log) runs in the same transaction either way."""
     async with unit_of_work():
+        if attempt is not None:
+            await attempt()
         updated = await PostTarget.filter(
             id=target.id, status=TargetStatus.PUBLISHING, attempt_token=target.attempt_token
         ).update(status=to_status, **changes)

@@ -1,5 +1,9 @@
-"""Job names and ids for publishing. Ids are stable per target and per attempt time, so
-the reconciler and the scheduler can both ask for the same job and arq keeps one."""
+"""Job names and ids for publishing.
+
+Scheduling asks for one *dispatch* job per due instant (`dispatch:<ms>`), not one per
+target: a thousand posts due at 09:00:00 share one job, which claims them in batches. Ids
+are stable, so the scheduler and the reconciler can both ask and arq keeps one.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,17 @@ from domain.content.models import PostTarget
 from domain.jobs import enqueue_after_commit
 from domain.publishing.claims import CLAIM_LEAD
 
+DISPATCH_JOB = "publishing.dispatch_due"
 PUBLISH_JOB = "publishing.publish_target"
 VERIFY_JOB = "publishing.verify_target"
 
 
 def _ms(moment: datetime | None) -> int:
     return int(moment.timestamp() * 1000) if moment else 0
+
+
+def dispatch_job_id(due: datetime | None) -> str:
+    return f"dispatch:{_ms(due)}"
 
 
 def publish_job_id(target_id: int, due: datetime | None) -> str:
@@ -26,11 +35,10 @@ def verify_job_id(target_id: int, due: datetime | None) -> str:
 
 
 def publish_when_due(target: PostTarget) -> None:
-    """After commit, queue the target's publish job to run at its time."""
+    """After commit, make sure a dispatch job runs at the target's time."""
     due = target.next_attempt_at
     enqueue_after_commit(
-        PUBLISH_JOB,
-        target.id,
-        job_id=publish_job_id(target.id, due),
+        DISPATCH_JOB,
+        job_id=dispatch_job_id(due),
         _defer_until=due - CLAIM_LEAD if due else None,
     )

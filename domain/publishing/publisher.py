@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,7 +59,7 @@ def reference(target: PostTarget) -> str:
 
 
 async def _request(target: PostTarget) -> PublishRequest:
-    post = await Post.get(id=target.post_id)
+    post = target.post if isinstance(target.post, Post) else await Post.get(id=target.post_id)
     media_ids = target.media_override if target.media_override is not None else post.media_ids
     media = {item.id: item for item in await Media.filter(id__in=media_ids)} if media_ids else {}
     return PublishRequest(
@@ -80,15 +81,20 @@ async def _request(target: PostTarget) -> PublishRequest:
     )
 
 
-async def _log_attempt(
+Attempt = Callable[[], Awaitable[object]]
+
+
+def _attempt(
     target: PostTarget,
     started: datetime,
-    elapsed: float,
+    clock: float,
     outcome: str,
     error: Exception | None,
     published: PublishedPost | None = None,
-) -> None:
-    await PublishAttempt.create(
+) -> Attempt:
+    """The attempt-log row, written in the same transaction as the status it led to."""
+    elapsed = time.perf_counter() - clock
+    return lambda: PublishAttempt.create(
         workspace_id=target.workspace_id,
         target_id=target.id,
         attempt_token=target.attempt_token,
@@ -101,11 +107,14 @@ async def _log_attempt(
     )
 
 
-async def _published(target: PostTarget, published: PublishedPost, reason: str) -> Outcome:
+async def _published(
+    target: PostTarget, published: PublishedPost, reason: str, attempt: Attempt | None = None
+) -> Outcome:
     done = await finish(
         target,
         TargetStatus.PUBLISHED,
         reason=reason,
+        attempt=attempt,
         published_at=published.published_at,
         network_post_id=published.network_post_id,
         network_url=published.url,
@@ -115,25 +124,38 @@ async def _published(target: PostTarget, published: PublishedPost, reason: str) 
     return Outcome(TargetStatus.PUBLISHED if done else None, "claim lost" if not done else "")
 
 
-async def _failed(target: PostTarget, reason: str) -> Outcome:
+async def _failed(target: PostTarget, reason: str, attempt: Attempt | None = None) -> Outcome:
     done = await finish(
-        target, TargetStatus.FAILED, reason=reason, failure_reason=reason, next_attempt_at=None
+        target,
+        TargetStatus.FAILED,
+        reason=reason,
+        attempt=attempt,
+        failure_reason=reason,
+        next_attempt_at=None,
     )
     return Outcome(TargetStatus.FAILED if done else None, reason)
 
 
-async def _retry_later(target: PostTarget, at: datetime, reason: str) -> Outcome:
+async def _retry_later(
+    target: PostTarget, at: datetime, reason: str, attempt: Attempt | None = None
+) -> Outcome:
     done = await finish(
-        target, TargetStatus.SCHEDULED, reason=reason, next_attempt_at=at, failure_reason=reason
+        target,
+        TargetStatus.SCHEDULED,
+        reason=reason,
+        attempt=attempt,
+        next_attempt_at=at,
+        failure_reason=reason,
     )
     return Outcome(TargetStatus.SCHEDULED if done else None, reason)
 
 
-async def _unconfirmed(target: PostTarget, reason: str) -> Outcome:
+async def _unconfirmed(target: PostTarget, reason: str, attempt: Attempt | None = None) -> Outcome:
     done = await finish(
         target,
         TargetStatus.UNCONFIRMED,
         reason=reason,
+        attempt=attempt,
         next_attempt_at=utcnow() + VERIFY_DELAY,
         failure_reason=reason,
     )
@@ -152,7 +174,8 @@ async def publish_target(target_id: int) -> Outcome:
 
 
 async def _send(target: PostTarget) -> Outcome:
-    channel = await Channel.get(id=target.channel_id)
+    channel = target.channel if isinstance(target.channel, Channel) else None
+    channel = channel or await Channel.get(id=target.channel_id)
     if channel.health in (ChannelHealth.DISCONNECTED, ChannelHealth.NEEDS_REAUTH):
         return await _failed(target, f"The channel is {channel.health.value}: reconnect it")
     now = utcnow()
@@ -167,7 +190,7 @@ async def _send(target: PostTarget) -> Outcome:
             target, now + timedelta(seconds=max(1, slot.retry_after_s)), "pacing"
         )
     try:
-        credentials = await fresh_credentials(channel.id)
+        credentials = await fresh_credentials(channel.id, loaded=channel)
     except ChannelUnusable as error:
         return await _failed(target, f"The channel cannot publish ({error}): reconnect it")
     provider = provider_for(channel.platform)
@@ -178,43 +201,60 @@ async def _send(target: PostTarget) -> Outcome:
         try:
             published = await provider.publish(credentials, request)
         except AuthExpired as error:
-            await _log_attempt(target, started, time.perf_counter() - clock, "AUTH", error)
+            attempt = _attempt(target, started, clock, "AUTH", error)
             if not refreshed:
                 refreshed = True
+                await attempt()
                 try:
                     credentials = await force_refresh(channel.id, credentials.access_token)
                     continue
                 except ChannelUnusable:
-                    pass
+                    attempt = None
             async with unit_of_work():
                 await set_health(
                     channel, ChannelHealth.NEEDS_REAUTH, f"The network refused our token: {error}"
                 )
-            return await _failed(target, "The network refused the channel's token: reconnect it")
+            return await _failed(
+                target, "The network refused the channel's token: reconnect it", attempt
+            )
         except RateLimited as error:
-            await _log_attempt(target, started, time.perf_counter() - clock, "RATE_LIMITED", error)
             async with unit_of_work():
                 await set_health(
                     channel, ChannelHealth.RATE_LIMITED, str(error), until=error.retry_at
                 )
-            return await _retry_later(target, error.retry_at, f"rate-limited: {error}")
-        except Rejected as error:
-            await _log_attempt(target, started, time.perf_counter() - clock, "REJECTED", error)
-            return await _failed(target, f"The network rejected the post: {error}")
-        except TransientBeforeSend as error:
-            await _log_attempt(target, started, time.perf_counter() - clock, "RETRY", error)
-            if target.attempts >= MAX_ATTEMPTS:
-                return await _failed(target, f"Gave up after {target.attempts} attempts: {error}")
-            return await _retry_later(target, utcnow() + backoff(target.attempts), str(error))
-        except (Ambiguous, ProviderError) as error:
-            await _log_attempt(target, started, time.perf_counter() - clock, "UNKNOWN", error)
-            return await _unconfirmed(
-                target, f"Outcome unknown, checking with the network: {error}"
+            return await _retry_later(
+                target,
+                error.retry_at,
+                f"rate-limited: {error}",
+                _attempt(target, started, clock, "RATE_LIMITED", error),
             )
-        await _log_attempt(
-            target, started, time.perf_counter() - clock, "PUBLISHED", None, published
+        except Rejected as error:
+            return await _failed(
+                target,
+                f"The network rejected the post: {error}",
+                _attempt(target, started, clock, "REJECTED", error),
+            )
+        except TransientBeforeSend as error:
+            attempt = _attempt(target, started, clock, "RETRY", error)
+            if target.attempts >= MAX_ATTEMPTS:
+                return await _failed(
+                    target, f"Gave up after {target.attempts} attempts: {error}", attempt
+                )
+            return await _retry_later(
+                target, utcnow() + backoff(target.attempts), str(error), attempt
+            )
+        except (Ambiguous, ProviderError) as error:
+            return await _unconfirmed(
+                target,
+                f"Outcome unknown, checking with the network: {error}",
+                _attempt(target, started, clock, "UNKNOWN", error),
+            )
+        return await _published(
+            target,
+            published,
+            "published",
+            _attempt(target, started, clock, "PUBLISHED", None, published),
         )
-        return await _published(target, published, "published")
 
 
 async def verify_target(target_id: int) -> Outcome:
@@ -222,7 +262,7 @@ async def verify_target(target_id: int) -> Outcome:
     target = await claim(target_id, TargetStatus.UNCONFIRMED, utcnow())
     if target is None:
         return Outcome(None, "not due or already taken")
-    channel = await Channel.get(id=target.channel_id)
+    channel = target.channel
     provider = provider_for(channel.platform)
     if Capability.FIND_POST not in provider.capabilities:
         return await _failed(
@@ -231,7 +271,7 @@ async def verify_target(target_id: int) -> Outcome:
             "publishing again",
         )
     try:
-        credentials = await fresh_credentials(channel.id)
+        credentials = await fresh_credentials(channel.id, loaded=channel)
         since = (target.scheduled_at or target.created_at) - timedelta(minutes=5)
         found = await provider.find_published(credentials, await _request(target), since)
     except ChannelUnusable as error:

@@ -15,7 +15,7 @@ from domain.content import history
 from domain.content.models import PostTarget, TargetStatus
 from domain.jobs import get_job_pool
 from domain.publishing.claims import CLAIM_LEAD, PUBLISHER, utcnow
-from domain.publishing.jobs import PUBLISH_JOB, VERIFY_JOB, publish_job_id, verify_job_id
+from domain.publishing.jobs import DISPATCH_JOB, VERIFY_JOB, dispatch_job_id, verify_job_id
 from domain.settings import get_settings
 from domain.uow import unit_of_work
 
@@ -24,7 +24,7 @@ BATCH = 5000
 
 @dataclass
 class Reconciled:
-    publish_jobs: int = 0
+    publish_jobs: int = 0  # dispatch jobs asked for (each publishes every due target)
     verify_jobs: int = 0
     unstuck: int = 0
 
@@ -67,14 +67,15 @@ async def reconcile(now: datetime | None = None) -> Reconciled:
         .limit(BATCH)
         .values_list("id", "status", "next_attempt_at")
     )
+    scheduled = [moment for _, status, moment in due if status == TargetStatus.SCHEDULED]
+    if scheduled:  # one dispatch job claims every due target, whatever their number
+        job_id = dispatch_job_id(min(scheduled))
+        if await pool.enqueue_job(DISPATCH_JOB, _job_id=job_id) is not None:
+            report.publish_jobs += 1
     for target_id, status, next_attempt_at in due:
-        if status == TargetStatus.SCHEDULED:
-            job_name, job_id = PUBLISH_JOB, publish_job_id(target_id, next_attempt_at)
-        else:
-            job_name, job_id = VERIFY_JOB, verify_job_id(target_id, next_attempt_at)
-        if await pool.enqueue_job(job_name, target_id, _job_id=job_id) is not None:
-            if job_name == PUBLISH_JOB:
-                report.publish_jobs += 1
-            else:
-                report.verify_jobs += 1
+        if status != TargetStatus.UNCONFIRMED:
+            continue
+        job_id = verify_job_id(target_id, next_attempt_at)
+        if await pool.enqueue_job(VERIFY_JOB, target_id, _job_id=job_id) is not None:
+            report.verify_jobs += 1
     return report

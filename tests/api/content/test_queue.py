@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.publishing.jobs import publish_job_id
+from domain.publishing.jobs import dispatch_job_id
 from tests.api.content.support import (
     POST_ADD_TO_QUEUE,
     POST_CANCEL,
@@ -13,7 +13,6 @@ from tests.api.content.support import (
     content_rows,
     create_post,
     parse,
-    pk,
     queued,
     studio,
 )
@@ -107,8 +106,8 @@ async def test_add_to_queue_takes_the_next_free_slot_then_the_following_one(gql)
         taken.append(parse(target["scheduledAt"]))
     assert taken == expected
     jobs = await queued()
-    assert publish_job_id(pk(first["targets"][0]["id"]), taken[0]) in jobs
-    assert publish_job_id(pk(second["targets"][0]["id"]), taken[1]) in jobs
+    assert dispatch_job_id(taken[0]) in jobs
+    assert dispatch_job_id(taken[1]) in jobs
 
     # Queueing an already queued post again keeps its own slot.
     payload = await gql.mutate(

@@ -116,11 +116,6 @@ async def test_a_malformed_request_is_a_400(http, owner, content, content_type):
     assert await identity_rows() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/view.py: a JSON body that is not an object (or not UTF-8) raises in "
-    "strawberry's request parsing and becomes a bare 500",
-)
 @pytest.mark.parametrize("content", [b'"query"', b"5", b"null", b"true", b'{"query": "\xff"}'])
 async def test_a_body_that_is_not_a_json_object_is_a_400(http, content):
     response = await http.post(
@@ -175,11 +170,6 @@ async def test_invalid_syntax_is_refused_before_running(gql, owner, query):
     assert await identity_rows() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="api/extensions.py: ParserCache raises the syntax error from its on_parse hook, "
-    "outside the operation's result, so ErrorTranslation never gives it a code",
-)
 async def test_a_syntax_error_has_a_code(gql):
     body = await gql.execute("{ me { id ")
     assert top_level_codes(body) == ["GRAPHQL_PARSE_FAILED"]

@@ -191,6 +191,10 @@ async def test_reconciler_requeues_due_work_after_a_redis_flush(world):
     report = await reconcile()
     assert report.publish_jobs == 1
     queued = [job.job_id for job in await (await get_job_pool()).queued_jobs()]
-    assert queued == [f"publish:{due.id}:{int(due.next_attempt_at.timestamp() * 1000)}"]
+    assert queued == [f"dispatch:{int(due.next_attempt_at.timestamp() * 1000)}"]
     assert (await reconcile()).publish_jobs == 0  # asking twice queues once
-    assert not any(job_id.startswith(f"publish:{later.id}:") for job_id in queued)
+    from domain.publishing.dispatcher import dispatch_due
+
+    assert await dispatch_due() == 1  # the due one, not the later one
+    assert (await PostTarget.get(id=due.id)).status == TargetStatus.PUBLISHED
+    assert (await PostTarget.get(id=later.id)).status == TargetStatus.SCHEDULED
