@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql (HTTP and websocket), /healthz, /readyz."""
+"""The Starlette application: /graphql (HTTP and websocket), /healthz, /readyz, and the
+OAuth callback where networks send members back after connecting a channel."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from api.channels.callback import oauth_callback
+from api.content.uploads import media_get, upload_multipart, upload_put
 from api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from api.schema import schema
 from api.view import KelolaGraphQL
@@ -66,6 +69,10 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/oauth/callback/{platform}", oauth_callback, methods=["GET"]),
+            Route("/uploads", upload_multipart, methods=["POST"]),
+            Route("/uploads/{key:path}", upload_put, methods=["PUT"]),
+            Route("/media/{key:path}", media_get, methods=["GET"]),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

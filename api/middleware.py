@@ -50,6 +50,15 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
+# Routes that stream their bodies and enforce limits of their own (media uploads: the
+# exact declared size through a signed URL, or `media_multipart_max_bytes`).
+SELF_LIMITED_PATHS = ("/uploads",)
+
+
+def _limits_itself(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in SELF_LIMITED_PATHS)
+
+
 class BodyLimitMiddleware:
     """Answers 413 for bodies over the limit without reading them whole."""
 
@@ -58,7 +67,7 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _limits_itself(scope["path"]):
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")

@@ -19,6 +19,9 @@ from api.channels.mutations import ChannelMutation
 from api.channels.queries import ChannelQuery
 from api.channels.subscriptions import ChannelSubscription
 from api.channels.types import Channel
+from api.content.media_queries import MediaQuery
+from api.content.mutations.imports import ImportMutation
+from api.content.mutations.media import MediaMutation
 from api.content.mutations.posts import PostMutation
 from api.content.mutations.review import ReviewMutation
 from api.content.mutations.scheduling import SchedulingMutation
@@ -35,7 +38,7 @@ from domain.settings import get_settings
 
 
 @strawberry.type(description="Everything that can be read.")
-class Query(IdentityQuery, ChannelQuery, ContentQuery):
+class Query(IdentityQuery, ChannelQuery, ContentQuery, MediaQuery):
     @strawberry.field(description="Any object by its global id; null if it is not visible.")
     async def node(
         self,
@@ -47,7 +50,15 @@ class Query(IdentityQuery, ChannelQuery, ContentQuery):
 
 
 @strawberry.type(description="Everything that can be changed.")
-class Mutation(IdentityMutation, ChannelMutation, PostMutation, ReviewMutation, SchedulingMutation):
+class Mutation(
+    IdentityMutation,
+    ChannelMutation,
+    PostMutation,
+    ReviewMutation,
+    SchedulingMutation,
+    MediaMutation,
+    ImportMutation,
+):
     pass
 
 

@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "domain.channels.models",
     "domain.platforms.sandbox.models",
     "domain.content.models",
+    "domain.content.series_models",
 ]
 APP_LABEL = "kelola"
 

@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
+from collections.abc import AsyncIterable, AsyncIterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+import anyio
+
 from domain.settings import get_settings
+
+CHUNK_BYTES = 64 * 1024
 
 
 class Storage(Protocol):
     async def write(self, key: str, data: bytes) -> None: ...
 
+    async def write_stream(self, key: str, chunks: AsyncIterable[bytes]) -> int:
+        """Store the chunks under `key`, all or nothing: when the iterator raises, nothing
+        is left behind and the error propagates. Returns the number of bytes written."""
+        ...
+
     async def read(self, key: str) -> bytes | None: ...
+
+    def read_stream(self, key: str) -> AsyncIterator[bytes]:
+        """The file in chunks, never whole in memory; FileNotFoundError if it is missing."""
+        ...
+
+    async def exists(self, key: str) -> bool: ...
 
     async def delete(self, key: str) -> None: ...
 
@@ -38,9 +56,34 @@ class LocalStorage:
         temporary.write_bytes(data)
         temporary.replace(path)
 
+    async def write_stream(self, key: str, chunks: AsyncIterable[bytes]) -> int:
+        path = self._path(key)
+        await anyio.Path(path.parent).mkdir(parents=True, exist_ok=True)
+        # A name of its own per attempt, so two writers never share a partial file.
+        temporary = path.with_name(f"{path.name}.{secrets.token_hex(8)}.part")
+        written = 0
+        try:
+            async with await anyio.open_file(temporary, "wb") as handle:
+                async for chunk in chunks:
+                    await handle.write(chunk)
+                    written += len(chunk)
+            await anyio.Path(temporary).replace(path)
+        except BaseException:
+            await anyio.Path(temporary).unlink(missing_ok=True)
+            raise
+        return written
+
     async def read(self, key: str) -> bytes | None:
         path = self._path(key)
         return path.read_bytes() if path.exists() else None
+
+    async def read_stream(self, key: str) -> AsyncIterator[bytes]:
+        async with await anyio.open_file(self._path(key), "rb") as handle:
+            while chunk := await handle.read(CHUNK_BYTES):
+                yield chunk
+
+    async def exists(self, key: str) -> bool:
+        return await anyio.Path(self._path(key)).is_file()
 
     async def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
@@ -56,15 +99,35 @@ def _signature(purpose: str, key: str, expires: int) -> str:
 
 
 def signed_url(purpose: str, key: str, ttl_s: int) -> str:
-    expires = int(time.time()) + ttl_s
+    return signed_url_until(purpose, key, int(time.time()) + ttl_s)
+
+
+def signed_url_until(purpose: str, key: str, expires: int) -> str:
+    """A URL for `purpose` on `key` that works until `expires` (a Unix time)."""
     base = get_settings().public_url.rstrip("/")
     return f"{base}/{purpose}/{key}?expires={expires}&signature={_signature(purpose, key, expires)}"
 
 
+class Signature(StrEnum):
+    VALID = "VALID"
+    INVALID = "INVALID"
+    EXPIRED = "EXPIRED"
+
+
+def check_signature(purpose: str, key: str, expires: str, signature: str) -> Signature:
+    """Whether a signed URL is genuine and still live. A forged URL is INVALID whatever its
+    expiry says; only a genuine one is told apart as EXPIRED."""
+    if not (expires.isascii() and expires.isdigit()) or len(expires) > 12:
+        return Signature.INVALID
+    if not signature.isascii() or len(signature) > 128:
+        return Signature.INVALID
+    if not hmac.compare_digest(_signature(purpose, key, int(expires)), signature):
+        return Signature.INVALID
+    return Signature.EXPIRED if int(expires) < time.time() else Signature.VALID
+
+
 def signature_valid(purpose: str, key: str, expires: str, signature: str) -> bool:
-    if not expires.isdigit() or int(expires) < time.time():
-        return False
-    return hmac.compare_digest(_signature(purpose, key, int(expires)), signature)
+    return check_signature(purpose, key, expires, signature) == Signature.VALID
 
 
 def public_url(key: str, ttl_s: int = 24 * 3600) -> str:

@@ -7,12 +7,13 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.channels.types import Channel, ChannelHealth, Platform
+from api.channels.types import Channel, ChannelConnectAttempt, ChannelHealth, Platform
 from api.identity.types import After, First
 from api.ids import parse_id
 from api.node import node_resolver
 from api.pagination import Connection
-from domain.channels import service
+from domain.channels import attempts, service
+from domain.errors import DomainError
 
 
 @node_resolver("Channel")
@@ -21,8 +22,31 @@ async def _channel_node(info: Info, pk: int) -> Channel | None:
     return Channel.from_model(channel) if channel else None
 
 
+@node_resolver("ChannelConnectAttempt")
+async def _attempt_node(info: Info, pk: int) -> ChannelConnectAttempt | None:
+    view = await attempts.attempt_view(info.context.actor, pk)
+    return ChannelConnectAttempt.from_view(view) if view else None
+
+
 @strawberry.type
 class ChannelQuery:
+    @strawberry.field(
+        description=(
+            "A connection the viewer started through a network's sign-in (`attemptId` of "
+            "the callback); null when unknown or started by someone else."
+        )
+    )
+    async def channel_connect_attempt(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The attempt's id.")],
+    ) -> ChannelConnectAttempt | None:
+        try:
+            pk = parse_id(id, "ChannelConnectAttempt", "id")
+        except DomainError:
+            return None
+        return await _attempt_node(info, pk)
+
     @strawberry.field(description="Channels of a workspace, oldest first.")
     async def channels(
         self,

@@ -111,12 +111,22 @@ class PostScheduleInput:
         description="When; without a UTC offset it is wall-clock time in `timezone`."
     )
     timezone: str = strawberry.field(default="UTC", description="An IANA timezone.")
+    recurrence: str | None = strawberry.field(
+        default=None,
+        description="An RRULE (e.g. `FREQ=WEEKLY;BYDAY=MO,TH`) repeating the post from `at` in "
+        "wall-clock time of `timezone` (09:00 stays 09:00 across DST). Each occurrence becomes "
+        "its own post, created up to a year (at most 60 occurrences) ahead.",
+    )
 
 
 @strawberry.input(description="Cancel a post on every channel not yet publishing.")
 class PostCancelInput:
     post_id: strawberry.ID = strawberry.field(description="The post.")
     reason: str | None = strawberry.field(default=None, description="Why, for the history.")
+    whole_series: bool = strawberry.field(
+        default=False,
+        description="For an occurrence of a recurring post: cancel it and every later one.",
+    )
 
 
 @strawberry.input(description="A comment in a post's review discussion.")

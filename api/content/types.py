@@ -193,6 +193,9 @@ class Post(Node):
     poll: Poll | None = strawberry.field(description="A poll, for networks that support one.")
     media_ids: list[strawberry.ID] = strawberry.field(description="Media, in order.")
     tags: list[str] = strawberry.field(description="Labels for planning and reporting.")
+    recurrence_rule: str | None = strawberry.field(
+        description="The RRULE this post repeats by, for a recurring post and its occurrences."
+    )
     author_id: strawberry.ID | None = strawberry.field(description="Who wrote it.")
     workspace_id: strawberry.ID = strawberry.field(description="The workspace it belongs to.")
     created_at: datetime = strawberry.field(description="When it was created.")
@@ -214,6 +217,7 @@ class Post(Node):
             else None,
             media_ids=[gid("Media", i) for i in row.media_ids],
             tags=list(row.tags),
+            recurrence_rule=row.recurrence_rule,
             author_id=gid("User", row.author_id),
             workspace_id=gid("Workspace", row.workspace_id),
             created_at=row.created_at,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from domain.channels.models import Channel, ChannelHealth
 from domain.channels.vault import store_credentials
-from domain.errors import DomainError, ErrorCode, NotFound, Problem, Problems
+from domain.errors import ErrorCode, NotFound, Problems
 from domain.events import Event, publish_after_commit
 from domain.identity.roles import Permission
 from domain.pagination import Page, paginate
@@ -42,34 +42,14 @@ def _check_sandbox(problems: Problems, options: SandboxOptions) -> None:
     if not isinstance(rates, dict):
         problems.add("sandbox.failureRates", ErrorCode.INVALID, "failureRates must be an object")
         return
-    allowed = {*FAILURE_KINDS, "slow"}
+    allowed = {*FAILURE_KINDS, "slow", "refresh_refused"}
     for kind, rate in rates.items():
         if kind not in allowed:
             problems.add("sandbox.failureRates", ErrorCode.INVALID, f"unknown failure {kind!r}")
         elif isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
             problems.add("sandbox.failureRates", ErrorCode.INVALID, f"{kind} must be 0 to 1")
-    if not problems.items and sum(r for k, r in rates.items() if k != "slow") > 1:
+    if not problems.items and sum(r for k, r in rates.items() if k in FAILURE_KINDS) > 1:
         problems.add("sandbox.failureRates", ErrorCode.INVALID, "failure rates add up to over 1")
-
-
-async def connect_start(
-    actor: Actor, *, workspace_id: int, platform: Platform, sandbox: SandboxOptions | None
-) -> Channel:
-    """Begin connecting a channel. Only flows that finish in one call exist so far."""
-    if platform == Platform.SANDBOX:
-        return await connect_sandbox(
-            actor, workspace_id=workspace_id, options=sandbox or SandboxOptions()
-        )
-    await workspace_for(actor, workspace_id, Permission.CHANNELS_MANAGE)
-    raise DomainError(
-        [
-            Problem(
-                "platform",
-                ErrorCode.NOT_ALLOWED,
-                f"Connecting {platform.value} is not available in this version yet",
-            )
-        ]
-    )
 
 
 async def connect_sandbox(actor: Actor, *, workspace_id: int, options: SandboxOptions) -> Channel:

@@ -41,7 +41,26 @@ def _check_link(problems: Problems, link: str | None) -> None:
         problems.add("link", ErrorCode.INVALID, "link must be an http(s) URL")
 
 
+def _check_text(problems: Problems, draft: PostDraft) -> None:
+    """No NUL character anywhere: PostgreSQL cannot store one in text (it failed as an
+    unexpected error before)."""
+    texts = {
+        "body": [draft.body],
+        "title": [draft.title],
+        "link": [draft.link],
+        "firstComment": [draft.first_comment],
+        "tags": list(draft.tags),
+        "poll.options": list(draft.poll.options) if draft.poll else [],
+    }
+    for index, target in enumerate(draft.targets):
+        texts[f"targets.{index}.bodyOverride"] = [target.body_override]
+    for name, values in texts.items():
+        if any(value and "\x00" in value for value in values):
+            problems.add(name, ErrorCode.INVALID, f"{name} must not contain NUL characters")
+
+
 def _check_shape(problems: Problems, draft: PostDraft, *, require_targets: bool) -> None:
+    _check_text(problems, draft)
     if len(draft.body) > MAX_BODY:
         problems.add("body", ErrorCode.TOO_LONG, f"body must have at most {MAX_BODY} characters")
     if draft.title is not None and len(draft.title) > 300:
@@ -154,12 +173,17 @@ async def _create_target(post: Post, target: TargetDraft, actor: Actor) -> PostT
     return created
 
 
-async def create_post(actor: Actor, *, workspace_id: int, draft: PostDraft) -> Post:
-    workspace = await workspace_for(actor, workspace_id, Permission.CONTENT_WRITE)
+async def draft_problems(workspace_id: int, draft: PostDraft) -> Problems:
+    """Everything postCreate would refuse in a draft (shape and references), unraised."""
     problems = Problems()
     _check_shape(problems, draft, require_targets=True)
-    await _check_references(problems, workspace.id, draft)
-    problems.raise_if_any()
+    await _check_references(problems, workspace_id, draft)
+    return problems
+
+
+async def create_post(actor: Actor, *, workspace_id: int, draft: PostDraft) -> Post:
+    workspace = await workspace_for(actor, workspace_id, Permission.CONTENT_WRITE)
+    (await draft_problems(workspace.id, draft)).raise_if_any()
     post = Post(workspace_id=workspace.id, author_id=actor.user_id)
     _apply(post, draft)
     await post.save()

@@ -14,6 +14,7 @@ from domain.content.posts import not_editable, policy_for, visible_post
 from domain.content.validation import (
     OCCUPYING,
     Finding,
+    Occupancy,
     Report,
     RuleCode,
     Severity,
@@ -75,8 +76,14 @@ def to_utc(at: datetime, timezone: str) -> datetime:
 
 
 async def validate(
-    post: Post, targets: list[PostTarget], at: dict[int, datetime | None], now: datetime
+    post: Post,
+    targets: list[PostTarget],
+    at: dict[int, datetime | None],
+    now: datetime,
+    occupancy: Occupancy | None = None,
 ) -> Report:
+    """Every rule `post` breaks on the targets' channels at those times. The calendar rules
+    read the database unless the caller keeps an `occupancy` of its own (bulk imports)."""
     candidates = await candidates_for(post, targets, at)
     findings: list[Finding] = []
     for candidate in candidates:
@@ -93,7 +100,7 @@ async def validate(
         findings.extend(check_content(post, candidate))
     workspace = await Workspace.get(id=post.workspace_id)
     policy = await policy_for(post.workspace_id)
-    findings.extend(await check_calendar(candidates, policy, workspace.timezone, now))
+    findings.extend(await check_calendar(candidates, policy, workspace.timezone, now, occupancy))
     return Report(findings)
 
 
@@ -127,10 +134,15 @@ async def _schedulable_targets(actor: Actor, post: Post) -> list[PostTarget]:
 
 
 async def _schedule(
-    actor: Actor, post: Post, targets: list[PostTarget], at: dict[int, datetime], timezone: str
+    actor: Actor,
+    post: Post,
+    targets: list[PostTarget],
+    at: dict[int, datetime],
+    timezone: str,
+    occupancy: Occupancy | None = None,
 ) -> Report:
     now = datetime.now(UTC)
-    report = await validate(post, targets, dict(at), now)
+    report = await validate(post, targets, dict(at), now, occupancy)
     if not report.valid:
         raise RulesViolated(report)
     for target in targets:
@@ -152,7 +164,14 @@ async def _schedule(
     return report
 
 
-async def schedule_post(actor: Actor, *, post_id: int, at: datetime, timezone: str) -> Scheduled:
+async def schedule_post(
+    actor: Actor,
+    *,
+    post_id: int,
+    at: datetime,
+    timezone: str,
+    occupancy: Occupancy | None = None,
+) -> Scheduled:
     post = await visible_post(actor, post_id)
     await actor.require(post.workspace_id, Permission.CONTENT_WRITE)
     problems = Problems()
@@ -161,12 +180,14 @@ async def schedule_post(actor: Actor, *, post_id: int, at: datetime, timezone: s
     when = to_utc(at, timezone)
     targets = await _schedulable_targets(actor, post)
     report = await _schedule(
-        actor, post, targets, {target.id: when for target in targets}, timezone
+        actor, post, targets, {target.id: when for target in targets}, timezone, occupancy
     )
     return Scheduled(post, report)
 
 
-async def add_to_queue(actor: Actor, *, post_id: int) -> Scheduled:
+async def add_to_queue(
+    actor: Actor, *, post_id: int, occupancy: Occupancy | None = None
+) -> Scheduled:
     """Each target takes the next free slot of its channel's queue."""
     post = await visible_post(actor, post_id)
     await actor.require(post.workspace_id, Permission.CONTENT_WRITE)
@@ -188,7 +209,9 @@ async def add_to_queue(actor: Actor, *, post_id: int) -> Scheduled:
     problems.raise_if_any()
     for target in targets:
         target.timezone = zones[target.id]
-    report = await _schedule(actor, post, targets, at, zones[targets[0].id] if targets else "UTC")
+    report = await _schedule(
+        actor, post, targets, at, zones[targets[0].id] if targets else "UTC", occupancy
+    )
     for target in targets:  # each channel keeps its own queue's zone
         if target.timezone != zones[target.id]:
             target.timezone = zones[target.id]

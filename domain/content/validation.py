@@ -5,8 +5,11 @@ Errors block scheduling; warnings do not.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -224,11 +227,65 @@ def _check_media(found: _Collector, rules: PlatformRules, media: list[Media], ne
             )
 
 
+class Occupancy:
+    """What already occupies channels' calendars — the targets duplicate and frequency rules
+    compare against — indexed so each check costs a binary search, not a scan."""
+
+    def __init__(self) -> None:
+        self._times: dict[int, list[datetime]] = defaultdict(list)
+        self._texts: dict[tuple[int, str], list[datetime]] = defaultdict(list)
+
+    def add(self, channel_id: int, at: datetime, body: str) -> None:
+        at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+        insort(self._times[channel_id], at)
+        key = text.normalized(body)
+        if key:
+            insort(self._texts[(channel_id, key)], at)
+
+    @classmethod
+    async def load(
+        cls, channel_ids: list[int], start: datetime, end: datetime, exclude: Sequence[int] = ()
+    ) -> Occupancy:
+        """Targets on these channels placed between `start` and `end`, in one query."""
+        occupancy = cls()
+        rows = (
+            await PostTarget.filter(channel_id__in=list(channel_ids), status__in=OCCUPYING)
+            .exclude(id__in=list(exclude) or [0])
+            .filter(scheduled_at__gte=start, scheduled_at__lte=end)
+            .values_list("channel_id", "scheduled_at", "body_override", "post__body")
+        )
+        for channel_id, at, override, body in rows:
+            occupancy.add(channel_id, at, override if override is not None else body or "")
+        return occupancy
+
+    def repeats(self, channel_id: int, key: str, moment: datetime, window: timedelta) -> bool:
+        """Whether the same (normalized) text is placed within `window` of `moment`."""
+        times = self._texts.get((channel_id, key), [])
+        return bisect_right(times, moment + window) > bisect_left(times, moment - window)
+
+    def on_day(self, channel_id: int, day: date, zone: ZoneInfo) -> int:
+        """How many targets the channel has on a calendar day of `zone`."""
+        times = self._times.get(channel_id, [])
+        start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+        return bisect_left(times, end) - bisect_left(times, start)
+
+    def closer_than(self, channel_id: int, at: datetime, gap: timedelta) -> bool:
+        """Whether a target is placed less than `gap` away from `at`."""
+        times = self._times.get(channel_id, [])
+        return bisect_left(times, at + gap) > bisect_right(times, at - gap)
+
+
 async def check_calendar(
-    candidates: list[Candidate], policy: ContentPolicy, workspace_tz: str, now: datetime
+    candidates: list[Candidate],
+    policy: ContentPolicy,
+    workspace_tz: str,
+    now: datetime,
+    occupancy: Occupancy | None = None,
 ) -> list[Finding]:
     """Rules against the channel's calendar: duplicates, posting frequency, time in the past.
-    One query for all candidates."""
+    One query for all candidates — none when the caller keeps an `occupancy` of its own
+    (a bulk import checking many posts against the same calendars)."""
     findings: list[Finding] = []
     scheduled = [c for c in candidates if c.at is not None]
     for candidate in scheduled:
@@ -244,42 +301,32 @@ async def check_calendar(
             )
     if not candidates:
         return findings
-    earliest = min((c.at or now) for c in candidates) - DUPLICATE_WINDOW
-    latest = max((c.at or now) for c in candidates) + DUPLICATE_WINDOW
-    own_ids = [c.target_id for c in candidates if c.target_id]
-    others = (
-        await PostTarget.filter(
-            channel_id__in=[c.channel.id for c in candidates],
-            status__in=OCCUPYING,
+    if occupancy is None:
+        occupancy = await Occupancy.load(
+            [c.channel.id for c in candidates],
+            min((c.at or now) for c in candidates) - DUPLICATE_WINDOW,
+            max((c.at or now) for c in candidates) + DUPLICATE_WINDOW,
+            exclude=[c.target_id for c in candidates if c.target_id],
         )
-        .exclude(id__in=own_ids or [0])
-        .filter(scheduled_at__gte=earliest, scheduled_at__lte=latest)
-        .prefetch_related("post")
-    )
     zone = ZoneInfo(workspace_tz)
     for candidate in candidates:
-        moment = candidate.at or now
-        on_channel = [o for o in others if o.channel_id == candidate.channel.id]
+        channel_id = candidate.channel.id
         mine = text.normalized(candidate.text)
-        if mine and any(
-            text.normalized(o.body_override if o.body_override is not None else o.post.body) == mine
-            and abs((o.scheduled_at or now) - moment) <= DUPLICATE_WINDOW
-            for o in on_channel
-        ):
+        if mine and occupancy.repeats(channel_id, mine, candidate.at or now, DUPLICATE_WINDOW):
             findings.append(
                 Finding(
                     Severity.ERROR,
                     RuleCode.DUPLICATE_TEXT,
                     "the same text goes to this channel within 30 days",
                     "body",
-                    candidate.channel.id,
+                    channel_id,
                 )
             )
         if candidate.at is None:
             continue
         day = candidate.at.astimezone(zone).date()
         if policy.max_posts_per_channel_per_day is not None:
-            same_day = sum(1 for o in on_channel if o.scheduled_at.astimezone(zone).date() == day)
+            same_day = occupancy.on_day(channel_id, day, zone)
             if same_day + 1 > policy.max_posts_per_channel_per_day:
                 findings.append(
                     Finding(
@@ -287,19 +334,19 @@ async def check_calendar(
                         RuleCode.TOO_MANY_POSTS_PER_DAY,
                         f"this channel may post {policy.max_posts_per_channel_per_day} times a day",
                         "at",
-                        candidate.channel.id,
+                        channel_id,
                     )
                 )
         if policy.min_minutes_between_posts is not None:
             gap = timedelta(minutes=policy.min_minutes_between_posts)
-            if any(abs(o.scheduled_at - candidate.at) < gap for o in on_channel):
+            if occupancy.closer_than(channel_id, candidate.at, gap):
                 findings.append(
                     Finding(
                         Severity.ERROR,
                         RuleCode.TOO_CLOSE_TO_ANOTHER_POST,
                         f"posts here must be {policy.min_minutes_between_posts} minutes apart",
                         "at",
-                        candidate.channel.id,
+                        channel_id,
                     )
                 )
     return findings

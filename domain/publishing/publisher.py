@@ -22,12 +22,14 @@ from datetime import datetime, timedelta
 from domain.channels.models import Channel, ChannelHealth
 from domain.channels.service import set_health
 from domain.channels.tokens import ChannelUnusable, force_refresh, fresh_credentials
+from domain.channels.vault import load_credentials
 from domain.content.models import Media, Post, PostTarget, PublishAttempt, TargetStatus
 from domain.platforms.base import (
     Ambiguous,
     AuthExpired,
     Capability,
     MediaItem,
+    Provider,
     ProviderError,
     PublishedPost,
     PublishRequest,
@@ -270,23 +272,54 @@ async def verify_target(target_id: int) -> Outcome:
             "The network cannot tell whether the post went out; check the channel before "
             "publishing again",
         )
+    usable = channel.health not in (ChannelHealth.DISCONNECTED, ChannelHealth.NEEDS_REAUTH)
     try:
-        credentials = await fresh_credentials(channel.id, loaded=channel)
-        since = (target.scheduled_at or target.created_at) - timedelta(minutes=5)
-        found = await provider.find_published(credentials, await _request(target), since)
-    except ChannelUnusable as error:
-        return await _failed(target, f"Could not confirm, the channel cannot act ({error})")
-    except ProviderError as error:
-        if target.attempts >= MAX_ATTEMPTS * 2:
-            return await _failed(target, f"Could not confirm with the network: {error}")
-        done = await finish(
-            target,
-            TargetStatus.UNCONFIRMED,
-            reason=f"confirmation failed: {error}",
-            next_attempt_at=utcnow() + backoff(target.attempts),
+        found = await _find(target, provider, channel, usable)
+    except (ChannelUnusable, AuthExpired) as error:
+        return await _confirm_later(
+            target, f"Reconnect the channel so Kelola can confirm whether it went out ({error})"
         )
-        return Outcome(TargetStatus.UNCONFIRMED if done else None, str(error))
+    except ProviderError as error:
+        return await _confirm_later(target, f"confirmation failed: {error}")
     if found is not None:
         return await _published(target, found, "confirmed: the network has it")
+    if not usable:
+        return await _failed(target, "It never reached the network; reconnect the channel")
     # The network says it never arrived: sending now cannot make a duplicate.
     return await _send(target)
+
+
+async def _find(
+    target: PostTarget, provider: Provider, channel: Channel, usable: bool
+) -> PublishedPost | None:
+    """Ask the network for the target's post. A channel that may publish refreshes a refused
+    token once, as publishing does; one that may not publish can often still read."""
+    if usable:
+        credentials = await fresh_credentials(channel.id, loaded=channel)
+    else:
+        credentials = load_credentials(channel)
+        if credentials is None:
+            raise ChannelUnusable(channel.health.value)
+    since = (target.scheduled_at or target.created_at) - timedelta(minutes=5)
+    request = await _request(target)
+    try:
+        return await provider.find_published(credentials, request, since)
+    except AuthExpired:
+        if not usable:
+            raise
+        credentials = await force_refresh(channel.id, credentials.access_token)
+        return await provider.find_published(credentials, request, since)
+
+
+async def _confirm_later(target: PostTarget, reason: str) -> Outcome:
+    """Stay UNCONFIRMED and ask again later; give up (FAILED, saying so) after long enough."""
+    if target.attempts >= MAX_ATTEMPTS * 2:
+        return await _failed(target, f"Could not confirm with the network: {reason}")
+    done = await finish(
+        target,
+        TargetStatus.UNCONFIRMED,
+        reason=reason,
+        failure_reason=reason,
+        next_attempt_at=utcnow() + backoff(target.attempts),
+    )
+    return Outcome(TargetStatus.UNCONFIRMED if done else None, reason)

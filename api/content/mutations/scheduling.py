@@ -19,7 +19,7 @@ from api.content.payloads import (
 )
 from api.errors import user_errors
 from api.ids import parse_id
-from domain.content import models, policy, scheduling
+from domain.content import models, policy, scheduling, series
 from domain.errors import DomainError, ErrorCode, Problem, ValidationFailed
 from domain.uow import unit_of_work
 
@@ -74,6 +74,16 @@ class SchedulingMutation:
         info: Info,
         input: Annotated[PostScheduleInput, strawberry.argument(description=INPUT)],
     ) -> PostPayload:
+        if input.recurrence is not None:
+            return await post_mutation(
+                lambda: series.schedule_series(
+                    info.context.actor,
+                    post_id=parse_id(input.post_id, "Post", "postId"),
+                    at=input.at,
+                    timezone=input.timezone,
+                    rule=input.recurrence,
+                )
+            )
         return await post_mutation(
             lambda: scheduling.schedule_post(
                 info.context.actor,
@@ -100,8 +110,9 @@ class SchedulingMutation:
     async def post_cancel(
         self, info: Info, input: Annotated[PostCancelInput, strawberry.argument(description=INPUT)]
     ) -> PostPayload:
+        cancel = series.cancel_series if input.whole_series else scheduling.cancel_post
         return await post_mutation(
-            lambda: scheduling.cancel_post(
+            lambda: cancel(
                 info.context.actor,
                 post_id=parse_id(input.post_id, "Post", "postId"),
                 reason=input.reason,

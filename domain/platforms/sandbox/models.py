@@ -14,6 +14,7 @@ class SandboxAccount(Model):
     followers = fields.IntField(default=1000)
     seed = fields.BigIntField()
     token_hash = fields.CharField(max_length=64)
+    token_issued_at = fields.DatetimeField(null=True)
     latency_ms = fields.IntField(default=0)
     failure_rates = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)

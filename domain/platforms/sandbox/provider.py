@@ -50,6 +50,7 @@ class SandboxProvider:
             latency_ms=latency_ms,
             failure_rates=failure_rates,
             token_hash=token_hash(access_token),
+            token_issued_at=datetime.now(UTC),
         )
         credentials = Credentials(
             access_token=access_token,
@@ -108,11 +109,13 @@ class SandboxProvider:
     async def refresh_token(self, credentials: Credentials) -> Credentials:
         """Rotate the access token; the refresh token stays valid (like most networks)."""
         account = await SandboxAccount.get_or_none(id=_account_id(credentials))
-        if account is None or not credentials.refresh_token:
+        refused = account is not None and account.failure_rates.get("refresh_refused")
+        if account is None or not credentials.refresh_token or refused:
             raise AuthExpired("sandbox: refresh token rejected", status=400)
         access_token = new_token()
         account.token_hash = token_hash(access_token)
-        await account.save(update_fields=["token_hash"])
+        account.token_issued_at = datetime.now(UTC)
+        await account.save(update_fields=["token_hash", "token_issued_at"])
         return Credentials(
             access_token=access_token,
             refresh_token=credentials.refresh_token,

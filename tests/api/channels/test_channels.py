@@ -106,20 +106,6 @@ async def test_connect_reports_every_sandbox_problem(gql):
     assert await Channel.all().count() == 0
 
 
-async def test_networks_without_an_adapter_yet_answer_with_a_typed_error(gql):
-    owner = await gql.person()
-    workspace_id = await gql.workspace(owner)
-    payload = await gql.mutate(
-        "channelConnectStart",
-        CONNECT,
-        {"workspaceId": workspace_id, "platform": "X"},
-        token=owner.token,
-        expect_errors=True,
-    )
-    assert payload["errors"][0]["code"] == "NOT_ALLOWED"
-    assert await Channel.all().count() == 0
-
-
 async def test_disconnect_erases_credentials_and_keeps_the_row(gql):
     owner = await gql.person()
     workspace_id = await gql.workspace(owner)

@@ -448,3 +448,26 @@ async def test_a_read_only_api_key_cannot_write(gql):
     )
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await Post.all().count() == 0
+
+
+async def test_a_nul_character_is_invalid_not_an_unexpected_error(gql):
+    owner, workspace_id, channels = await studio(gql)
+    payload = await gql.mutate(
+        "postCreate",
+        POST_CREATE,
+        {
+            "workspaceId": workspace_id,
+            "content": {
+                **content(channels, "a\x00b", title="t\x00", tags=["ok", "b\x00d"]),
+                "targets": [{"channelId": channels[0], "bodyOverride": "x\x00"}],
+            },
+        },
+        token=owner.token,
+        expect_errors=True,
+    )
+    assert sorted((e["field"], e["code"]) for e in payload["errors"]) == [
+        ("body", "INVALID"),
+        ("tags", "INVALID"),
+        ("targets.0.bodyOverride", "INVALID"),
+        ("title", "INVALID"),
+    ]

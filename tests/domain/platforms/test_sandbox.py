@@ -11,7 +11,7 @@ from domain.platforms.base import (
     Rejected,
     TransientBeforeSend,
 )
-from domain.platforms.sandbox.models import SandboxPost
+from domain.platforms.sandbox.models import SandboxAccount, SandboxPost
 from domain.platforms.sandbox.network import engagement
 from domain.platforms.sandbox.provider import SandboxProvider
 
@@ -57,10 +57,22 @@ async def test_publish_assigns_ids_and_records_the_ledger():
 async def test_injected_failures_fail_in_their_class(kind, error, stored):
     provider = SandboxProvider(random.Random(7))
     _, credentials = await account(failure_rates={kind: 1.0})
+    await SandboxAccount.all().update(token_issued_at=datetime.now(UTC) - timedelta(hours=1))
     with pytest.raises(error):
         await provider.publish(credentials, PublishRequest("target:9", "Hi"))
     # Ambiguous failures happen after the network stored the post, like a real timeout.
     assert await SandboxPost.filter(reference="target:9").count() == (1 if stored else 0)
+
+
+async def test_a_just_issued_token_does_not_expire():
+    provider = SandboxProvider(random.Random(7))
+    _, credentials = await account(failure_rates={"auth_expired": 1.0})
+    assert (await provider.publish(credentials, PublishRequest("t", "Hi"))).network_post_id
+    await SandboxAccount.all().update(token_issued_at=datetime.now(UTC) - timedelta(hours=1))
+    with pytest.raises(AuthExpired):
+        await provider.publish(credentials, PublishRequest("t2", "Hi"))
+    refreshed = await provider.refresh_token(credentials)  # the expiry is real: refresh heals
+    assert (await provider.publish(refreshed, PublishRequest("t3", "Hi"))).network_post_id
 
 
 async def test_rate_limit_says_when_to_come_back():

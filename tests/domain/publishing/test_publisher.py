@@ -104,15 +104,26 @@ async def test_rate_limited_waits_for_the_reset_and_marks_the_channel(world):
     assert await PublishAttempt.filter(target_id=target.id).count() == 1
 
 
-async def test_auth_failure_refreshes_once_then_needs_reauth(world):
+async def test_an_expired_token_is_refreshed_and_the_post_goes_out(world):
     channel = await world.channel(auth_expired=1.0)
+    await SandboxAccount.all().update(token_issued_at=datetime.now(UTC) - timedelta(hours=1))
+    target = await world.due_target(channel)
+    assert (await publish_target(target.id)).status == TargetStatus.PUBLISHED
+    assert (await Channel.get(id=channel.id)).health == ChannelHealth.CONNECTED
+    outcomes = await PublishAttempt.filter(target_id=target.id).order_by("id")
+    assert [a.outcome for a in outcomes] == ["AUTH", "PUBLISHED"]
+
+
+async def test_auth_failure_refreshes_once_then_needs_reauth(world):
+    channel = await world.channel(auth_expired=1.0, refresh_refused=1.0)
+    await SandboxAccount.all().update(token_issued_at=datetime.now(UTC) - timedelta(hours=1))
     target = await world.due_target(channel)
     assert (await publish_target(target.id)).status == TargetStatus.FAILED
     channel = await Channel.get(id=channel.id)
     assert channel.health == ChannelHealth.NEEDS_REAUTH
     assert "reconnect" in (await reload(target)).failure_reason
-    # One attempt, a refresh, one retry: never a loop.
-    assert await PublishAttempt.filter(target_id=target.id).count() == 2
+    # One attempt, a refused refresh, no blind retry.
+    assert await PublishAttempt.filter(target_id=target.id).count() == 1
 
 
 async def test_auth_failure_healed_by_the_refresh(world):
@@ -198,3 +209,49 @@ async def test_reconciler_requeues_due_work_after_a_redis_flush(world):
     assert await dispatch_due() == 1  # the due one, not the later one
     assert (await PostTarget.get(id=due.id)).status == TargetStatus.PUBLISHED
     assert (await PostTarget.get(id=later.id)).status == TargetStatus.SCHEDULED
+
+
+async def test_unconfirmed_on_a_channel_needing_reauth_is_still_confirmed(world):
+    channel = await world.channel(timeout=1.0)
+    target = await world.due_target(channel)
+    await publish_target(target.id)  # arrived, answer lost
+    await Channel.filter(id=channel.id).update(health=ChannelHealth.NEEDS_REAUTH)
+    await PostTarget.filter(id=target.id).update(next_attempt_at=datetime.now(UTC))
+    assert (await verify_target(target.id)).status == TargetStatus.PUBLISHED
+    assert await SandboxPost.all().count() == 1
+
+
+async def test_unconfirmed_never_arrived_on_a_channel_needing_reauth_fails_clearly(world):
+    channel = await world.channel()
+    target = await world.due_target(channel)
+    await Channel.filter(id=channel.id).update(health=ChannelHealth.NEEDS_REAUTH)
+    await PostTarget.filter(id=target.id).update(
+        status=TargetStatus.UNCONFIRMED, next_attempt_at=datetime.now(UTC)
+    )
+    assert (await verify_target(target.id)).status == TargetStatus.FAILED
+    assert "never reached" in (await reload(target)).failure_reason
+    assert await SandboxPost.all().count() == 0
+
+
+async def test_unconfirmed_waits_when_the_network_refuses_to_answer(world):
+    channel = await world.channel()
+    target = await world.due_target(channel)
+    await SandboxAccount.all().update(token_hash="revoked")
+    await Channel.filter(id=channel.id).update(health=ChannelHealth.NEEDS_REAUTH)
+    await PostTarget.filter(id=target.id).update(
+        status=TargetStatus.UNCONFIRMED, next_attempt_at=datetime.now(UTC)
+    )
+    assert (await verify_target(target.id)).status == TargetStatus.UNCONFIRMED
+    target = await reload(target)
+    assert "Reconnect" in target.failure_reason and target.next_attempt_at > datetime.now(UTC)
+
+
+async def test_confirming_refreshes_an_expired_token_once(world):
+    channel = await world.channel(timeout=1.0)
+    target = await world.due_target(channel)
+    await publish_target(target.id)
+    await SandboxAccount.all().update(token_hash="expired-meanwhile", failure_rates={})
+    await PostTarget.filter(id=target.id).update(next_attempt_at=datetime.now(UTC))
+    assert (await verify_target(target.id)).status == TargetStatus.PUBLISHED
+    assert (await Channel.get(id=channel.id)).health == ChannelHealth.CONNECTED
+    assert await SandboxPost.all().count() == 1
