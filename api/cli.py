@@ -85,7 +85,28 @@ def _export_schema(path: str) -> None:
         print(f"wrote {path}")
 
 
-def _makemigrations(name: str | None) -> None:
+async def _pending_model_changes() -> list[str]:
+    from tortoise.context import TortoiseContext
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    from domain.db import tortoise_config
+
+    config = tortoise_config("sqlite://:memory:")
+    async with TortoiseContext() as context:
+        await context.init(config=config)
+        writers = await MigrationAutodetector(context.apps, config["apps"]).changes()
+        await context.close_connections()
+    return [f"{writer.app_label}.{writer.name}" for writer in writers]
+
+
+def _makemigrations(name: str | None, check: bool) -> None:
+    if check:
+        pending = asyncio.run(_pending_model_changes())
+        if pending:
+            print(f"models changed without a migration: {', '.join(pending)}", file=sys.stderr)
+            sys.exit(1)
+        print("migrations match the models")
+        return
     from tortoise.cli.cli import run_cli_async
 
     argv = ["-c", "domain.db.TORTOISE_ORM", "makemigrations"]
@@ -106,6 +127,9 @@ def main(argv: list[str] | None = None) -> None:
         "makemigrations", help="write migrations for model changes"
     )
     makemigrations.add_argument("--name")
+    makemigrations.add_argument(
+        "--check", action="store_true", help="only fail when models changed without a migration"
+    )
     export = commands.add_parser("export-schema", help="write the GraphQL schema")
     export.add_argument("path", nargs="?", default=str(SCHEMA_PATH))
     args = parser.parse_args(argv)
@@ -119,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         case "migrate":
             _migrate()
         case "makemigrations":
-            _makemigrations(args.name)
+            _makemigrations(args.name, args.check)
         case "export-schema":
             _export_schema(args.path)
 

@@ -65,7 +65,8 @@ async def test_create_shows_the_secret_once(gql, shop):
     keys = listed.json()["data"]["workspace"]["apiKeys"]
     assert keys["totalCount"] == 1
     assert keys["edges"][0]["node"]["id"] == key["id"]
-    private_part = secret.rsplit("_", 1)[1]
+    # klk_<public prefix>_<private part>; the private part may itself contain "_".
+    private_part = secret.split("_", 2)[2]
     assert private_part not in listed.text
     node = await gql.raw(
         "query($id: ID!) { node(id: $id) { ... on ApiKey { id prefix } } }",
@@ -92,7 +93,8 @@ async def test_the_secret_is_stored_hashed(gql, shop):
     owner, workspace_id = shop
     payload = await create_key(gql, owner.token, workspace_id)
     secret = payload["secret"]
-    private_part = secret.rsplit("_", 1)[1]
+    # klk_<public prefix>_<private part>; the private part may itself contain "_".
+    private_part = secret.split("_", 2)[2]
 
     [row] = await ApiKey.all().values()
     assert row["secret_hash"] != secret
@@ -342,14 +344,15 @@ async def test_an_expired_key_stops_working(gql, shop):
 async def test_forged_keys_are_unauthenticated(gql, shop):
     owner, workspace_id = shop
     secret = await gql.api_key(workspace_id, owner, ["READ"])
-    prefix = secret.rsplit("_", 1)[0]
+    marker, public, private = secret.split("_", 2)
+    prefix = f"{marker}_{public}"
     for forged in [
         prefix + "_" + "A" * 43,
         prefix + "_",
         prefix,
         "klk_",
-        "klk__" + secret.rsplit("_", 1)[1],
-        "klk_000000000000_" + secret.rsplit("_", 1)[1],
+        "klk__" + private,
+        "klk_000000000000_" + private,
         secret + "x",
         secret + "x" * 200,
         secret.upper(),
