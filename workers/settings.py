@@ -16,6 +16,7 @@ from domain.publishing.jobs import DISPATCH_JOB, PUBLISH_JOB, VERIFY_JOB
 from domain.redis import arq_redis_settings, close_redis
 from domain.settings import get_settings
 from workers.identity import purge_expired_credentials
+from workers.maintenance import extend_recurring_series, refresh_expiring_tokens
 from workers.publishing import (
     dispatch_due_job,
     publish_target_job,
@@ -72,7 +73,21 @@ class WorkerSettings:
             minute=17,
             second=0,
             unique=True,
-        )
+        ),
+        cron(
+            refresh_expiring_tokens,
+            name="cron:channels.refresh_expiring_tokens",
+            minute=set(range(0, 60, 5)),
+            second=30,
+            unique=True,
+        ),
+        cron(
+            extend_recurring_series,
+            name="cron:content.extend_recurring_series",
+            minute=41,
+            second=0,
+            unique=True,
+        ),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -124,3 +124,22 @@ def _credentials(channel: Channel) -> Credentials:
     if credentials is None:
         raise ChannelUnusable("credentials cannot be decrypted")
     return credentials
+
+
+async def refresh_expiring(now: datetime | None = None) -> int:
+    """Refresh every usable channel whose token expires within REFRESH_AHEAD, whether or
+    not anything is about to publish. Run every few minutes; safe to run twice."""
+    now = now or datetime.now(UTC)
+    expiring = await Channel.filter(
+        token_expires_at__lte=now + REFRESH_AHEAD,
+        refresh_token_encrypted__isnull=False,
+        health__in=[ChannelHealth.CONNECTED, ChannelHealth.RATE_LIMITED],
+    ).values_list("id", flat=True)
+    refreshed = 0
+    for channel_id in expiring:
+        try:
+            await fresh_credentials(channel_id)
+            refreshed += 1
+        except (ChannelUnusable, ProviderError, TimeoutError):
+            continue  # its health says why; the next run tries again
+    return refreshed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from domain.channels.models import Channel, ChannelHealth
@@ -253,7 +254,24 @@ async def update_post(actor: Actor, *, post_id: int, draft: PostDraft) -> Post:
             await target.save()
     for target in wanted.values():
         await _create_target(post, target, actor)
+    await _recheck_scheduled(post)
     return post
+
+
+async def _recheck_scheduled(post: Post) -> None:
+    """Targets that stay SCHEDULED after an edit must still pass every rule at their time;
+    otherwise the edit is refused (and rolled back) with the full report."""
+    # scheduling imports this module; importing it at the top would be circular.
+    from domain.content.scheduling import RulesViolated, validate
+
+    scheduled = await PostTarget.filter(post_id=post.id, status=TargetStatus.SCHEDULED)
+    if not scheduled:
+        return
+    report = await validate(
+        post, scheduled, {t.id: t.scheduled_at for t in scheduled}, datetime.now(UTC)
+    )
+    if not report.valid:
+        raise RulesViolated(report)
 
 
 async def delete_post(actor: Actor, *, post_id: int) -> Post:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from tortoise.expressions import Subquery
+
 from domain.content import history
 from domain.content.models import Post, PostTarget, TargetStatus
 from domain.content.posts import visible_post
-from domain.content.recurrence import HORIZON, occurrences, parse_rule
+from domain.content.recurrence import HORIZON, MAX_AHEAD, occurrences, parse_rule
 from domain.content.scheduling import (
     CANCELLABLE,
     Scheduled,
@@ -22,6 +24,7 @@ from domain.errors import ErrorCode, Problems
 from domain.identity.roles import Permission
 from domain.identity.workspaces import check_timezone
 from domain.tenancy import Actor
+from domain.uow import unit_of_work
 
 
 def _wall_clock(at: datetime, timezone: str) -> datetime:
@@ -153,3 +156,83 @@ async def cancel_series(actor: Actor, *, post_id: int, reason: str | None) -> Po
         )
     await PostSeries.filter(id=occurrence.series_id).update(cancelled_at=datetime.now(UTC))
     return post
+
+
+async def extend_open_series(now: datetime | None = None) -> int:
+    """Create the occurrences that entered the horizon since the series was scheduled (or
+    last extended). A series whose author may no longer write content is closed."""
+    now = now or datetime.now(UTC)
+    created = 0
+    open_series = await PostSeries.filter(
+        finished=False, cancelled_at__isnull=True, generated_until__lt=now + HORIZON
+    ).prefetch_related("template")
+    for series in open_series:
+        created += await _extend(series, now)
+    return created
+
+
+async def _extend(series: PostSeries, now: datetime) -> int:
+    template: Post = series.template
+    actor = Actor(user_id=template.author_id)
+    if template.author_id is None or Permission.CONTENT_WRITE not in (
+        await actor.permissions_in(series.workspace_id)
+    ):
+        await PostSeries.filter(id=series.id).update(finished=True)
+        return 0
+    problems = Problems()
+    parsed = parse_rule(problems, series.rule, datetime.fromisoformat(series.starts_at_local))
+    last = await SeriesOccurrence.filter(series_id=series.id).order_by("-index").first()
+    if parsed is None or last is None:
+        await PostSeries.filter(id=series.id).update(finished=True)
+        return 0
+    planned = occurrences(
+        parsed, series.timezone, after=last.at, until=now + HORIZON, start_index=last.index + 1
+    )
+    if not planned:
+        last_local = last.at.astimezone(ZoneInfo(series.timezone)).replace(tzinfo=None)
+        if parsed.after(last_local) is None:  # COUNT or UNTIL reached: nothing will come
+            await PostSeries.filter(id=series.id).update(finished=True)
+        return 0
+    ahead = await SeriesOccurrence.filter(series_id=series.id, at__gt=now).count()
+    planned = planned[: max(0, MAX_AHEAD - ahead)]
+    if not planned:
+        return 0
+    last_post = await Post.get(id=last.post_id)
+    targets = await PostTarget.filter(post_id=last_post.id).order_by("id")
+    # Earlier occurrences count for frequency, not as duplicates of their own series.
+    own = await PostTarget.filter(
+        post_id__in=Subquery(SeriesOccurrence.filter(series_id=series.id).values("post_id"))
+    ).values_list("id", "channel_id", "scheduled_at")
+    occupancy = await Occupancy.load(
+        [t.channel_id for t in targets],
+        now - DUPLICATE_WINDOW,
+        planned[-1].at + DUPLICATE_WINDOW,
+        exclude=[target_id for target_id, _, _ in own],
+    )
+    for _, channel_id, at in own:
+        if at is not None:
+            occupancy.add(channel_id, at, "")
+    made = 0
+    for occurrence in planned:
+        async with unit_of_work():
+            copy, copies = await _copy(template, targets, actor)
+            await _schedule(
+                actor,
+                copy,
+                copies,
+                {t.id: occurrence.at for t in copies},
+                series.timezone,
+                occupancy,
+            )
+            await SeriesOccurrence.create(
+                workspace_id=series.workspace_id,
+                series=series,
+                post=copy,
+                index=occurrence.index,
+                at=occurrence.at,
+            )
+            await PostSeries.filter(id=series.id).update(generated_until=occurrence.at)
+        for target in copies:
+            occupancy.add(target.channel_id, occurrence.at, "")
+        made += 1
+    return made

@@ -181,7 +181,8 @@ class SandboxNetwork:
                 created = row.received_at + timedelta(minutes=5 * (index + 1))
                 if since <= created <= until:
                     found.append(_comment(account, row, index, created))
-        return found
+        found.extend(_messages(account, since, until))
+        return sorted(found, key=lambda interaction: interaction.created_at)
 
     async def search(
         self, terms: list[str], since: datetime, until: datetime | None = None, per_minute: int = 2
@@ -237,6 +238,37 @@ def _comment_count(account: SandboxAccount, row: SandboxPost, at: datetime) -> i
     minutes = max(0.0, (at - row.received_at).total_seconds() / 60)
     ceiling = 1 + int(_unit(account.seed, row.id, "comments") * 12)
     return min(ceiling, int(minutes // 5))
+
+
+MESSAGE_EVERY = timedelta(minutes=20)
+MAX_MESSAGES = 500
+
+
+def _messages(account: SandboxAccount, since: datetime, until: datetime) -> list[Interaction]:
+    """Direct messages: at whole 20-minute marks, each mark with a seeded chance of one."""
+    start = max(since, account.created_at)
+    mark = datetime.fromtimestamp(
+        (int(start.timestamp()) // int(MESSAGE_EVERY.total_seconds()) + 1)
+        * int(MESSAGE_EVERY.total_seconds()),
+        UTC,
+    )
+    messages: list[Interaction] = []
+    while mark <= until and len(messages) < MAX_MESSAGES:
+        stamp = int(mark.timestamp())
+        if _unit(account.seed, stamp, "message") < 0.5:
+            pick = int(_unit(account.seed, stamp, "message-text") * len(_COMMENT_TEXTS))
+            messages.append(
+                Interaction(
+                    network_id=f"sbxdm_{account.id}_{stamp}",
+                    kind="MESSAGE",
+                    author_handle=f"customer{int(_unit(account.seed, stamp, 'who') * 900)}",
+                    author_followers=int(10 ** (1 + 3 * _unit(account.seed, stamp, "reach"))),
+                    text=_COMMENT_TEXTS[pick],
+                    created_at=mark,
+                )
+            )
+        mark += MESSAGE_EVERY
+    return messages
 
 
 def _comment(

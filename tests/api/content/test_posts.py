@@ -297,6 +297,23 @@ async def test_update_without_approvals_keeps_the_schedule(gql):
     assert target["scheduledAt"] is not None
 
 
+async def test_an_edit_that_breaks_a_rule_of_a_scheduled_post_is_refused(gql):
+    owner, workspace_id, (a,) = await studio(gql)
+    post = await create_post(gql, owner.token, workspace_id, [a])
+    await schedule(gql, owner.token, post["id"], later(days=2))
+    before = await content_rows()
+    payload = await gql.mutate(
+        "postUpdate",
+        POST_UPDATE,
+        {"postId": post["id"], "content": content([a], "x" * 1001)},  # sandbox allows 1,000
+        token=owner.token,
+        expect_errors=True,
+    )
+    assert [e["code"] for e in payload["errors"]] == ["RULE_VIOLATED"]
+    assert [f["code"] for f in payload["validation"]["errors"]] == ["TEXT_TOO_LONG"]
+    assert await content_rows() == before
+
+
 @pytest.mark.parametrize("status", ["PUBLISHING", "PUBLISHED", "UNCONFIRMED"])
 async def test_update_refused_once_the_publisher_has_the_post(gql, status):
     owner, workspace_id, (a,) = await studio(gql)

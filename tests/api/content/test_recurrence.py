@@ -98,3 +98,37 @@ async def test_a_rule_that_ended_before_now_is_refused(gql):
     )
     assert payload["errors"][0]["field"] == "recurrence"
     assert await Post.all().count() == 1
+
+
+async def test_an_open_ended_series_is_extended_as_time_passes(gql):
+    from datetime import datetime, timedelta
+
+    from domain.content.recurrence import MAX_AHEAD
+    from domain.content.series import extend_open_series
+
+    owner, workspace_id, channels = await studio(gql)
+    post = await create_post(gql, owner.token, workspace_id, channels, "Daily kopi")
+    await schedule_series(gql, owner.token, post["id"], "2027-01-04T08:30:00", "FREQ=DAILY")
+    assert await SeriesOccurrence.all().count() == MAX_AHEAD
+    assert await extend_open_series() == 0  # still MAX_AHEAD ahead: nothing to add
+    # Ten days later, ten occurrences have passed: ten more are made, still 08:30 local.
+    later = datetime(2027, 1, 14, 12, tzinfo=UTC)
+    assert await extend_open_series(now=later) == 10
+    occurrences = await SeriesOccurrence.all().order_by("index")
+    assert [o.index for o in occurrences] == list(range(MAX_AHEAD + 10))
+    local = {o.at.astimezone(NEW_YORK).strftime("%H:%M") for o in occurrences}
+    assert local == {"08:30"}
+    assert await PostTarget.filter(status=TargetStatus.SCHEDULED).count() == MAX_AHEAD + 10
+    assert occurrences[-1].at - occurrences[-2].at in (timedelta(hours=23), timedelta(days=1))
+
+
+async def test_a_counted_series_finishes(gql):
+    from datetime import datetime
+
+    from domain.content.series import extend_open_series
+
+    owner, workspace_id, channels = await studio(gql)
+    post = await create_post(gql, owner.token, workspace_id, channels)
+    await schedule_series(gql, owner.token, post["id"], "2027-01-04T08:30:00", "FREQ=DAILY;COUNT=3")
+    assert await extend_open_series(now=datetime(2027, 2, 1, tzinfo=UTC)) == 0
+    assert (await PostSeries.get()).finished is True

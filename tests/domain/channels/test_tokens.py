@@ -92,3 +92,21 @@ async def test_reconnect_without_a_refresh_token_keeps_the_stored_one():
     assert stored.refresh_token == original.refresh_token
     assert json.loads(json.dumps(stored.extra)) == original.extra
     assert await Channel.all().count() == 1
+
+
+async def test_the_upkeep_job_refreshes_tokens_nobody_is_using():
+    from domain.channels.tokens import refresh_expiring
+
+    channel = await sandbox_channel()
+    old = load_credentials(channel)
+    assert await refresh_expiring() == 0  # fresh for two hours: left alone
+    await expire_soon(channel)
+    assert await refresh_expiring() == 1
+    stored = load_credentials(await Channel.get(id=channel.id))
+    assert stored.access_token != old.access_token
+    assert stored.expires_at > datetime.now(UTC) + timedelta(minutes=30)
+    await Channel.filter(id=channel.id).update(
+        health=ChannelHealth.DISCONNECTED,
+        token_expires_at=datetime.now(UTC) + timedelta(minutes=1),
+    )
+    assert await refresh_expiring() == 0  # a disconnected channel is not touched

@@ -135,14 +135,31 @@ async def test_comments_and_mentions_are_produced():
     _, credentials = await account()
     await provider.publish(credentials, PublishRequest("t", "Hi"))
     row = await SandboxPost.get()
-    comments = await provider.network.interactions(
+    interactions = await provider.network.interactions(
         (await row.account).id,
         (await row.account).token_hash,
         since=row.received_at,
         until=row.received_at + timedelta(hours=3),
     )
+    comments = [i for i in interactions if i.kind == "COMMENT"]
     assert comments and all(c.in_reply_to == f"sbx_{row.id}" for c in comments)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     mentions = await provider.network.search(["kopi"], start, start + timedelta(minutes=10))
     again = await provider.network.search(["kopi"], start, start + timedelta(minutes=10))
     assert len(mentions) == 20 and mentions == again
+
+
+async def test_direct_messages_arrive_over_time_deterministically():
+    provider = SandboxProvider()
+    _, credentials = await account()
+    row = await SandboxAccount.get()
+    start = row.created_at
+    window = (start, start + timedelta(hours=10))
+    first = await provider.network.interactions(row.id, row.token_hash, *window)
+    again = await provider.network.interactions(row.id, row.token_hash, *window)
+    messages = [i for i in first if i.kind == "MESSAGE"]
+    assert messages and first == again
+    assert all(window[0] <= m.created_at <= window[1] for m in messages)
+    assert len({m.network_id for m in messages}) == len(messages)
+    later = await provider.fetch_interactions(credentials, since=start + timedelta(hours=10))
+    assert not [i for i in later if i.kind == "MESSAGE" and i.created_at <= window[1]]
