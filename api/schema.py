@@ -34,11 +34,13 @@ from api.identity.queries import IdentityQuery
 from api.identity.subscriptions import IdentitySubscription
 from api.identity.types import ApiKey, Invitation, Member, User, Workspace
 from api.node import Node, resolve_node
+from api.strategy.operations import StrategyMutation, StrategyQuery
+from api.strategy.types import Campaign
 from domain.settings import get_settings
 
 
 @strawberry.type(description="Everything that can be read.")
-class Query(IdentityQuery, ChannelQuery, ContentQuery, MediaQuery):
+class Query(IdentityQuery, ChannelQuery, ContentQuery, StrategyQuery, MediaQuery):
     @strawberry.field(description="Any object by its global id; null if it is not visible.")
     async def node(
         self,
@@ -58,6 +60,7 @@ class Mutation(
     SchedulingMutation,
     MediaMutation,
     ImportMutation,
+    StrategyMutation,
 ):
     pass
 
@@ -84,7 +87,7 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[User, Workspace, Member, Invitation, ApiKey, Channel, Post, PostTarget],
+    types=[User, Workspace, Member, Invitation, ApiKey, Channel, Post, PostTarget, Campaign],
     extensions=_extensions(),
     config=StrawberryConfig(auto_camel_case=True),
 )

@@ -16,6 +16,7 @@ MODEL_MODULES = [
     "domain.platforms.sandbox.models",
     "domain.content.models",
     "domain.content.series_models",
+    "domain.strategy.models",
 ]
 APP_LABEL = "kelola"
 

@@ -43,6 +43,9 @@ class PostContentInput:
         default_factory=list, description="Uploaded media, in order."
     )
     tags: list[str] = strawberry.field(default_factory=list, description="Labels.")
+    campaign_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The campaign the post belongs to."
+    )
     targets: list[TargetInput] = strawberry.field(
         default_factory=list, description="One entry per channel."
     )
@@ -59,6 +62,9 @@ class PostContentInput:
             else None,
             media_ids=tuple(parse_id(i, "Media", "mediaIds") for i in self.media_ids),
             tags=tuple(self.tags),
+            campaign_id=parse_id(self.campaign_id, "Campaign", "campaignId")
+            if self.campaign_id is not None
+            else None,
             targets=tuple(
                 TargetDraft(
                     channel_id=parse_id(t.channel_id, "Channel", f"targets.{n}.channelId"),
@@ -174,6 +180,9 @@ class CalendarFilterInput:
         default_factory=list, description="Only these statuses."
     )
     tags: list[str] = strawberry.field(default_factory=list, description="Posts with any tag.")
+    campaign_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Posts of these campaigns."
+    )
     author_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Posts by these members."
     )

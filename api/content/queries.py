@@ -60,6 +60,9 @@ class ContentQuery:
                 statuses=tuple(where.statuses),
                 tags=tuple(where.tags),
                 author_ids=tuple(parse_id(i, "User", "authorIds") for i in where.author_ids),
+                campaign_ids=tuple(
+                    parse_id(i, "Campaign", "campaignIds") for i in where.campaign_ids
+                ),
             ),
         )
         posts = info.context.loaders.scoped(queries.posts_by_ids)

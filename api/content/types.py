@@ -11,6 +11,7 @@ from api.channels.types import Channel
 from api.identity.types import User
 from api.ids import to_global_id
 from api.node import Node
+from api.strategy.types import Campaign
 from domain.content import models
 from domain.content import queries as content_queries
 from domain.content.models import MediaKind as DomainMediaKind
@@ -18,6 +19,7 @@ from domain.content.models import TargetStatus as DomainTargetStatus
 from domain.content.validation import Finding, Report
 from domain.content.validation import RuleCode as DomainRuleCode
 from domain.content.validation import Severity as DomainSeverity
+from domain.strategy.campaigns import campaigns_by_ids
 
 TargetStatus = strawberry.enum(
     DomainTargetStatus,
@@ -193,6 +195,9 @@ class Post(Node):
     poll: Poll | None = strawberry.field(description="A poll, for networks that support one.")
     media_ids: list[strawberry.ID] = strawberry.field(description="Media, in order.")
     tags: list[str] = strawberry.field(description="Labels for planning and reporting.")
+    campaign_id: strawberry.ID | None = strawberry.field(
+        description="The campaign the post belongs to."
+    )
     recurrence_rule: str | None = strawberry.field(
         description="The RRULE this post repeats by, for a recurring post and its occurrences."
     )
@@ -202,6 +207,7 @@ class Post(Node):
     updated_at: datetime = strawberry.field(description="When it last changed.")
     pk: strawberry.Private[int]
     author_pk: strawberry.Private[int | None]
+    campaign_pk: strawberry.Private[int | None]
 
     @classmethod
     def from_model(cls, row: models.Post) -> Post:
@@ -218,12 +224,14 @@ class Post(Node):
             media_ids=[gid("Media", i) for i in row.media_ids],
             tags=list(row.tags),
             recurrence_rule=row.recurrence_rule,
+            campaign_id=gid("Campaign", row.campaign_id),
             author_id=gid("User", row.author_id),
             workspace_id=gid("Workspace", row.workspace_id),
             created_at=row.created_at,
             updated_at=row.updated_at,
             pk=row.id,
             author_pk=row.author_id,
+            campaign_pk=row.campaign_id,
         )
 
     @strawberry.field(description="One target per channel.")
@@ -235,6 +243,13 @@ class Post(Node):
     async def comments(self, info: Info) -> list[PostComment]:
         rows = await info.context.loaders.scoped(content_queries.comments_by_post_ids).load(self.pk)
         return [PostComment.from_model(row) for row in rows]
+
+    @strawberry.field(description="The campaign, if the post belongs to one.")
+    async def campaign(self, info: Info) -> Campaign | None:
+        if self.campaign_pk is None:
+            return None
+        row = await info.context.loaders.scoped(campaigns_by_ids).load(self.campaign_pk)
+        return Campaign.from_model(row) if row else None
 
     @strawberry.field(description="The author.")
     async def author(self, info: Info) -> User | None:

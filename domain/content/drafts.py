@@ -29,4 +29,5 @@ class PostDraft:
     poll: PollDraft | None = None
     media_ids: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
+    campaign_id: int | None = None
     targets: tuple[TargetDraft, ...] = field(default_factory=tuple)

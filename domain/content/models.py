@@ -80,6 +80,9 @@ class Post(Model):
     media_ids = fields.JSONField(default=list)
     tags = fields.JSONField(default=list)
     recurrence_rule = fields.CharField(max_length=500, null=True)
+    campaign = fields.ForeignKeyField(
+        "kelola.Campaign", related_name="posts", null=True, on_delete=fields.SET_NULL
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -18,6 +18,7 @@ from domain.content.models import (
 )
 from domain.errors import DomainError, ErrorCode, NotFound, Problem, Problems
 from domain.identity.roles import Permission
+from domain.strategy.models import Campaign
 from domain.tenancy import Actor, visible_to, workspace_for
 
 MAX_BODY = 100_000
@@ -145,6 +146,10 @@ async def _check_references(
             problems.add(
                 "mediaIds", ErrorCode.NOT_FOUND, f"media {media_id} not found or not uploaded"
             )
+    if draft.campaign_id is not None and not await Campaign.exists(
+        id=draft.campaign_id, workspace_id=workspace_id
+    ):
+        problems.add("campaignId", ErrorCode.NOT_FOUND, "campaign not found")
     return channels
 
 
@@ -160,6 +165,7 @@ def _apply(post: Post, draft: PostDraft) -> None:
     )
     post.media_ids = list(draft.media_ids)
     post.tags = sorted({tag.strip() for tag in draft.tags})
+    post.campaign_id = draft.campaign_id
 
 
 async def _create_target(post: Post, target: TargetDraft, actor: Actor) -> PostTarget:

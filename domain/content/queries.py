@@ -83,6 +83,7 @@ class CalendarFilter:
     statuses: tuple[TargetStatus, ...] = ()
     tags: tuple[str, ...] = ()
     author_ids: tuple[int, ...] = ()
+    campaign_ids: tuple[int, ...] = ()
 
 
 async def calendar(actor: Actor, workspace_id: int, where: CalendarFilter) -> list[PostTarget]:
@@ -105,6 +106,8 @@ async def calendar(actor: Actor, workspace_id: int, where: CalendarFilter) -> li
         targets = targets.filter(channel_id__in=list(where.channel_ids))
     if where.statuses:
         targets = targets.filter(status__in=list(where.statuses))
+    if where.campaign_ids:
+        targets = targets.filter(post__campaign_id__in=list(where.campaign_ids))
     if where.author_ids:
         targets = targets.filter(post__author_id__in=list(where.author_ids))
     rows = (

@@ -1,0 +1,1 @@
+"""Strategy: what content serves. For now, campaigns that posts belong to."""
