@@ -20,6 +20,13 @@ from domain.settings import get_settings
 from domain.uow import unit_of_work
 
 BATCH = 5000
+# Work this late was missed by its own job (a worker killed mid-run can leave arq holding the
+# id as used): ask again under an id that changes every minute.
+OVERDUE = timedelta(seconds=30)
+
+
+def _retry_suffix(due: datetime, now: datetime) -> str:
+    return f":r{int(now.timestamp() // 60)}" if now - due > OVERDUE else ""
 
 
 @dataclass
@@ -69,13 +76,14 @@ async def reconcile(now: datetime | None = None) -> Reconciled:
     )
     scheduled = [moment for _, status, moment in due if status == TargetStatus.SCHEDULED]
     if scheduled:  # one dispatch job claims every due target, whatever their number
-        job_id = dispatch_job_id(min(scheduled))
+        earliest = min(scheduled)
+        job_id = dispatch_job_id(earliest) + _retry_suffix(earliest, now)
         if await pool.enqueue_job(DISPATCH_JOB, _job_id=job_id) is not None:
             report.publish_jobs += 1
     for target_id, status, next_attempt_at in due:
         if status != TargetStatus.UNCONFIRMED:
             continue
-        job_id = verify_job_id(target_id, next_attempt_at)
+        job_id = verify_job_id(target_id, next_attempt_at) + _retry_suffix(next_attempt_at, now)
         if await pool.enqueue_job(VERIFY_JOB, target_id, _job_id=job_id) is not None:
             report.verify_jobs += 1
     return report

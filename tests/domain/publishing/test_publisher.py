@@ -255,3 +255,18 @@ async def test_confirming_refreshes_an_expired_token_once(world):
     assert (await verify_target(target.id)).status == TargetStatus.PUBLISHED
     assert (await Channel.get(id=channel.id)).health == ChannelHealth.CONNECTED
     assert await SandboxPost.all().count() == 1
+
+
+async def test_overdue_work_is_asked_for_again_under_a_fresh_id(world):
+    from domain.jobs import get_job_pool
+
+    channel = await world.channel()
+    target = await world.due_target(channel, at=datetime.now(UTC) - timedelta(minutes=5))
+    await PostTarget.filter(id=target.id).update(status=TargetStatus.UNCONFIRMED)
+    pool = await get_job_pool()
+    # A verify job under the plain id is stuck in arq (e.g. its worker died mid-run).
+    plain = f"verify:{target.id}:{int(target.next_attempt_at.timestamp() * 1000)}"
+    await pool.set(f"arq:result:{plain}", b"poisoned")
+    assert (await reconcile()).verify_jobs == 1
+    queued = [job.job_id for job in await pool.queued_jobs()]
+    assert queued == [f"{plain}:r{int(datetime.now(UTC).timestamp() // 60)}"]
