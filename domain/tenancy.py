@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -10,7 +11,7 @@ from tortoise.expressions import Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from domain.errors import Forbidden, NotFound, Unauthenticated
+from domain.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from domain.identity.models import Membership, Workspace
 from domain.identity.roles import (
     ROLE_PERMISSIONS,
@@ -19,6 +20,7 @@ from domain.identity.roles import (
     Role,
     scope_permissions,
 )
+from domain.pagination import Page, PageRequest, paginate_each
 
 M = TypeVar("M", bound=Model)
 
@@ -98,6 +100,12 @@ def visible_to(actor: Actor, model: type[M]) -> QuerySet[M]:
     return model.filter(**{f"{column}__in": member_of})
 
 
+async def visible_by_ids(actor: Actor, model: type[M], ids: Sequence[int]) -> list[M | None]:
+    """Rows by id in input order, None for missing or foreign ones (a DataLoader's batch)."""
+    found = {row.id: row for row in await visible_to(actor, model).filter(id__in=list(set(ids)))}
+    return [found.get(row_id) for row_id in ids]
+
+
 async def workspace_for(
     actor: Actor, workspace_id: int, permission: Permission, *, field_name: str = "workspaceId"
 ) -> Workspace:
@@ -107,3 +115,14 @@ async def workspace_for(
         raise NotFound("workspace", field=field_name)
     await actor.require(workspace.id, permission)
     return workspace
+
+
+async def pages_each(
+    actor: Actor, rows: QuerySet[M], permission: Permission, requests: list[PageRequest]
+) -> list[Page[M] | Forbidden | ValidationFailed]:
+    """A page of `rows` for each (workspace, page) request, batched for a DataLoader: one
+    statement per distinct page arguments. A workspace where the actor lacks `permission`
+    fails alone, with Forbidden."""
+    allowed = [r for r in requests if permission in await actor.permissions_in(r.parent_id)]
+    pages = dict(zip(allowed, await paginate_each(rows, "workspace_id", allowed), strict=True))
+    return [pages[request] if request in pages else Forbidden() for request in requests]

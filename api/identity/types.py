@@ -101,18 +101,16 @@ class Workspace(Node):
     async def invitations(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[Invitation]:
-        page = await members_service.list_invitations(
-            info.context.actor, self.pk, first=first, after=after
-        )
+        invitations = info.context.loaders.scoped(members_service.list_invitations_each)
+        page = await invitations.load(PageRequest(self.pk, first, after))
         return Connection.from_page(page, Invitation.from_model)
 
     @strawberry.field(description="API keys of this workspace (owners and admins only).")
     async def api_keys(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[ApiKey]:
-        page = await api_keys_service.list_api_keys(
-            info.context.actor, self.pk, first=first, after=after
-        )
+        keys = info.context.loaders.scoped(api_keys_service.list_api_keys_each)
+        page = await keys.load(PageRequest(self.pk, first, after))
         return Connection.from_page(page, ApiKey.from_model)
 
 

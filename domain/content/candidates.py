@@ -15,12 +15,15 @@ async def candidates_for(
     """One query for the channels and one for the media, whatever the number of targets."""
     channels = {
         channel.id: channel
-        for channel in await Channel.filter(id__in=[target.channel_id for target in targets])
+        for channel in await Channel.filter(
+            workspace_id=post.workspace_id, id__in=[target.channel_id for target in targets]
+        )
     }
     wanted: set[int] = set(post.media_ids)
     for target in targets:
         wanted |= set(target.media_override or ())
-    media = {item.id: item for item in await Media.filter(id__in=list(wanted))} if wanted else {}
+    own_media = Media.filter(workspace_id=post.workspace_id, id__in=list(wanted))
+    media = {item.id: item for item in await own_media} if wanted else {}
     return [
         Candidate(
             channel=channels[target.channel_id],

@@ -19,16 +19,10 @@ from domain.content.models import (
 )
 from domain.errors import ErrorCode, Problems
 from domain.identity.roles import Permission
-from domain.tenancy import Actor, visible_to, workspace_for
+from domain.tenancy import Actor, visible_by_ids, visible_to, workspace_for
 
 MAX_CALENDAR_RANGE = timedelta(days=366)
 MAX_CALENDAR_ENTRIES = 5000
-
-
-async def _by_id(actor: Actor, model, ids: Sequence[int]) -> list:
-    rows = await visible_to(actor, model).filter(id__in=list(set(ids)))
-    found = {row.id: row for row in rows}
-    return [found.get(row_id) for row_id in ids]
 
 
 async def _grouped(actor: Actor, model, key: str, ids: Sequence[int], order: str) -> list[list]:
@@ -40,15 +34,15 @@ async def _grouped(actor: Actor, model, key: str, ids: Sequence[int], order: str
 
 
 async def posts_by_ids(actor: Actor, ids: Sequence[int]) -> list[Post | None]:
-    return await _by_id(actor, Post, ids)
+    return await visible_by_ids(actor, Post, ids)
 
 
 async def channels_by_ids(actor: Actor, ids: Sequence[int]) -> list[Channel | None]:
-    return await _by_id(actor, Channel, ids)
+    return await visible_by_ids(actor, Channel, ids)
 
 
 async def media_by_ids(actor: Actor, ids: Sequence[int]) -> list[Media | None]:
-    return await _by_id(actor, Media, ids)
+    return await visible_by_ids(actor, Media, ids)
 
 
 async def targets_by_post_ids(actor: Actor, ids: Sequence[int]) -> list[list[PostTarget]]:

@@ -6,12 +6,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from domain.errors import ErrorCode, NotFound, Problems
+from domain.errors import ErrorCode, Forbidden, NotFound, Problems, ValidationFailed
 from domain.identity.models import ApiKey
 from domain.identity.roles import ApiKeyScope, Permission
-from domain.pagination import Page, paginate
+from domain.pagination import Page, PageRequest
 from domain.secrets import constant_time_equal, token_hash
-from domain.tenancy import Actor, visible_to, workspace_for
+from domain.tenancy import Actor, pages_each, visible_to, workspace_for
 
 KEY_MARKER = "klk"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -73,12 +73,11 @@ async def revoke_api_key(actor: Actor, *, api_key_id: int) -> ApiKey:
     return api_key
 
 
-async def list_api_keys(
-    actor: Actor, workspace_id: int, *, first: int | None, after: str | None
-) -> Page[ApiKey]:
-    await actor.require(workspace_id, Permission.API_KEYS_MANAGE)
-    keys = visible_to(actor, ApiKey).filter(workspace_id=workspace_id)
-    return await paginate(keys, first=first, after=after)
+async def list_api_keys_each(
+    actor: Actor, requests: list[PageRequest]
+) -> list[Page[ApiKey] | Forbidden | ValidationFailed]:
+    """API keys of each requested workspace (a DataLoader's batch)."""
+    return await pages_each(actor, visible_to(actor, ApiKey), Permission.API_KEYS_MANAGE, requests)
 
 
 async def authenticate_api_key(credential: str) -> ApiKey | None:

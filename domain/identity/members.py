@@ -19,10 +19,10 @@ from domain.events import Event, publish_after_commit
 from domain.identity.models import Invitation, Membership, User
 from domain.identity.roles import Permission, Role
 from domain.identity.sessions import check_email, normalize_email
-from domain.pagination import Page, PageRequest, paginate, paginate_each
+from domain.pagination import Page, PageRequest
 from domain.secrets import new_token, token_hash
 from domain.settings import get_settings
-from domain.tenancy import Actor, visible_to, workspace_for
+from domain.tenancy import Actor, pages_each, visible_to, workspace_for
 
 MEMBER_CHANGED = "member.changed"
 
@@ -174,40 +174,21 @@ async def remove_member(actor: Actor, *, member_id: int) -> Membership:
     return member
 
 
-async def list_members(
-    actor: Actor, workspace_id: int, *, first: int | None, after: str | None
-) -> Page[Membership]:
-    [page] = await list_members_each(actor, [PageRequest(workspace_id, first, after)])
-    if isinstance(page, Exception):
-        raise page
-    return page
-
-
 async def list_members_each(
     actor: Actor, requests: list[PageRequest]
 ) -> list[Page[Membership] | Forbidden | ValidationFailed]:
-    """A page of members for each (workspace, page) request, batched: a DataLoader's load.
-
-    A workspace the actor may not list fails alone, with Forbidden.
-    """
-    readable = [
-        request
-        for request in requests
-        if Permission.MEMBERS_READ in await actor.permissions_in(request.parent_id)
-    ]
-    members = visible_to(actor, Membership)
-    pages = dict(zip(readable, await paginate_each(members, "workspace_id", readable), strict=True))
-    return [pages[request] if request in pages else Forbidden() for request in requests]
+    """Members of each requested workspace (a DataLoader's batch)."""
+    return await pages_each(actor, visible_to(actor, Membership), Permission.MEMBERS_READ, requests)
 
 
-async def list_invitations(
-    actor: Actor, workspace_id: int, *, first: int | None, after: str | None
-) -> Page[Invitation]:
-    await actor.require(workspace_id, Permission.MEMBERS_MANAGE)
+async def list_invitations_each(
+    actor: Actor, requests: list[PageRequest]
+) -> list[Page[Invitation] | Forbidden | ValidationFailed]:
+    """Pending invitations of each requested workspace (a DataLoader's batch)."""
     pending = visible_to(actor, Invitation).filter(
-        workspace_id=workspace_id, accepted_at__isnull=True, revoked_at__isnull=True
+        accepted_at__isnull=True, revoked_at__isnull=True
     )
-    return await paginate(pending, first=first, after=after)
+    return await pages_each(actor, pending, Permission.MEMBERS_MANAGE, requests)
 
 
 async def get_member(actor: Actor, member_id: int) -> Membership | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain.identity.models import User, Workspace
-from domain.tenancy import Actor, visible_to
+from domain.tenancy import Actor, visible_by_ids
 
 
 async def users_by_ids(ids: Sequence[int]) -> list[User | None]:
@@ -15,6 +15,4 @@ async def users_by_ids(ids: Sequence[int]) -> list[User | None]:
 
 
 async def workspaces_by_ids(actor: Actor, ids: Sequence[int]) -> list[Workspace | None]:
-    rows = await visible_to(actor, Workspace).filter(id__in=list(set(ids)))
-    found = {workspace.id: workspace for workspace in rows}
-    return [found.get(workspace_id) for workspace_id in ids]
+    return await visible_by_ids(actor, Workspace, ids)

@@ -63,7 +63,8 @@ def reference(target: PostTarget) -> str:
 async def _request(target: PostTarget) -> PublishRequest:
     post = target.post if isinstance(target.post, Post) else await Post.get(id=target.post_id)
     media_ids = target.media_override if target.media_override is not None else post.media_ids
-    media = {item.id: item for item in await Media.filter(id__in=media_ids)} if media_ids else {}
+    own_media = Media.filter(workspace_id=target.workspace_id, id__in=media_ids)
+    media = {item.id: item for item in await own_media} if media_ids else {}
     return PublishRequest(
         reference=reference(target),
         text=target.body_override if target.body_override is not None else post.body,

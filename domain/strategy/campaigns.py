@@ -11,7 +11,7 @@ from domain.errors import DomainError, ErrorCode, NotFound, Problem, Problems
 from domain.identity.roles import Permission
 from domain.pagination import Page, paginate
 from domain.strategy.models import Campaign
-from domain.tenancy import Actor, visible_to, workspace_for
+from domain.tenancy import Actor, visible_by_ids, visible_to, workspace_for
 
 
 @dataclass(frozen=True)
@@ -91,5 +91,4 @@ async def list_campaigns(
 
 
 async def campaigns_by_ids(actor: Actor, ids: list[int]) -> list[Campaign | None]:
-    found = {c.id: c for c in await visible_to(actor, Campaign).filter(id__in=list(set(ids)))}
-    return [found.get(campaign_id) for campaign_id in ids]
+    return await visible_by_ids(actor, Campaign, ids)

@@ -175,3 +175,42 @@ async def test_a_forbidden_members_list_fails_alone(gql):
     assert body["data"] == {"a": {"members": {"totalCount": 1}}, "b": None}
     assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"]
     assert body["errors"][0]["path"] == ["b", "members"]
+
+
+ME_WORKSPACES_ADMIN_LISTS = """
+{
+  me {
+    workspaces(first: 100) {
+      edges {
+        node {
+          id
+          invitations(first: 5) { totalCount edges { node { email } } }
+          apiKeys(first: 5) { totalCount edges { node { name } } }
+        }
+      }
+    }
+  }
+}"""
+
+
+async def test_invitations_and_api_keys_are_not_n_plus_one(gql, queries):
+    async def owner_of(workspaces: int):
+        viewer = await gql.person()
+        for index in range(workspaces):
+            workspace_id = await gql.workspace(viewer, f"W{index}")
+            await gql.mutate(
+                "memberInvite",
+                MEMBER_INVITE,
+                {"workspaceId": workspace_id, "email": f"x{index}@example.com", "role": "EDITOR"},
+                token=viewer.token,
+            )
+            await gql.api_key(workspace_id, viewer, ["READ"])
+        return viewer
+
+    small, large = await owner_of(2), await owner_of(8)
+    small_count, small_data = await count(gql, queries, ME_WORKSPACES_ADMIN_LISTS, small.token)
+    large_count, large_data = await count(gql, queries, ME_WORKSPACES_ADMIN_LISTS, large.token)
+    nodes = [edge["node"] for edge in large_data["me"]["workspaces"]["edges"]]
+    assert [n["invitations"]["totalCount"] for n in nodes] == [1] * 8
+    assert [n["apiKeys"]["totalCount"] for n in nodes] == [1] * 8
+    assert small_count == large_count, (small_count, large_count)
