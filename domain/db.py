@@ -17,6 +17,7 @@ MODEL_MODULES = [
     "domain.content.models",
     "domain.content.series_models",
     "domain.strategy.models",
+    "domain.analytics.models",
 ]
 APP_LABEL = "kelola"
 
