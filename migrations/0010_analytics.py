@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 ('profile_views', fields.BigIntField(null=True)),
                 ('collected_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'channel_metric_days', 'app': 'kelola', 'unique_together': (('channel', 'day'),), 'indexes': [Index(fields=['workspace_id', 'day'])], 'pk_attr': 'id', 'table_description': 'The audience of a channel on one UTC day: followers at collection time, profile views that day.'},
+            options={'table': 'channel_metric_days', 'app': 'kelola', 'unique_together': (('channel', 'day'),), 'indexes': [Index(fields=['workspace_id', 'day'])], 'pk_attr': 'id', 'table_description': 'The audience of a channel on one UTC day.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -108,6 +108,8 @@ class Migration(migrations.Migration):
                 ('channel_id', fields.BigIntField()),
                 ('platform', fields.CharField(max_length=16)),
                 ('published_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('published_day', fields.DateField()),
+                ('published_hour_of_week', fields.SmallIntField()),
                 ('next_poll_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('collected_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('polls', fields.IntField(default=0)),
@@ -121,7 +123,7 @@ class Migration(migrations.Migration):
                 ('video_views', fields.BigIntField(null=True)),
                 ('watch_time_s', fields.BigIntField(null=True)),
             ],
-            options={'table': 'target_metrics', 'app': 'kelola', 'indexes': [Index(fields=['workspace_id', 'published_at']), Index(fields=['next_poll_at', 'channel_id'])], 'pk_attr': 'id', 'table_description': 'The latest reading of a published target (the rollup analytics reads) and when to'},
+            options={'table': 'target_metrics', 'app': 'kelola', 'indexes': [Index(fields=['workspace_id', 'published_day']), Index(fields=['next_poll_at', 'channel_id'])], 'pk_attr': 'id', 'table_description': 'The latest reading of a published target (the rollup analytics reads) and when to'},
             bases=['Model'],
         ),
         ops.CreateModel(

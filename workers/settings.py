@@ -8,6 +8,7 @@ import contextlib
 from arq import cron, func
 from arq.worker import Worker, create_worker
 
+from domain.analytics.polling import POLL_CHANNEL_JOB, READ_AUDIENCE_JOB
 from domain.db import close_database, open_database
 from domain.health import beat_forever, new_worker_id, stop_beating
 from domain.jobs import QUEUE_NAME, close_job_pool
@@ -15,6 +16,12 @@ from domain.logs import configure_logging
 from domain.publishing.jobs import DISPATCH_JOB, PUBLISH_JOB, VERIFY_JOB
 from domain.redis import arq_redis_settings, close_redis
 from domain.settings import get_settings
+from workers.analytics import (
+    audience_round_job,
+    metrics_round_job,
+    poll_channel_job,
+    read_audience_job,
+)
 from workers.identity import purge_expired_credentials
 from workers.maintenance import extend_recurring_series, refresh_expiring_tokens
 from workers.publishing import (
@@ -33,6 +40,8 @@ JOBS = [
         publish_target_job, name=PUBLISH_JOB, timeout=_publish_timeout, keep_result=0, max_tries=3
     ),
     func(verify_target_job, name=VERIFY_JOB, timeout=_publish_timeout, keep_result=0, max_tries=3),
+    func(poll_channel_job, name=POLL_CHANNEL_JOB, timeout=600, keep_result=0, max_tries=3),
+    func(read_audience_job, name=READ_AUDIENCE_JOB, timeout=120, keep_result=0, max_tries=2),
 ]
 
 
@@ -86,6 +95,20 @@ class WorkerSettings:
             name="cron:content.extend_recurring_series",
             minute=41,
             second=0,
+            unique=True,
+        ),
+        cron(
+            metrics_round_job,
+            name="cron:analytics.metrics_round",
+            second=5,
+            unique=True,
+            timeout=120,
+        ),
+        cron(
+            audience_round_job,
+            name="cron:analytics.audience_round",
+            minute=7,
+            second=20,
             unique=True,
         ),
     ]

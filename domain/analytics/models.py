@@ -52,6 +52,10 @@ class TargetMetrics(Model):
     channel_id = fields.BigIntField()
     platform = fields.CharField(max_length=16)
     published_at = fields.DatetimeField()
+    # The publishing moment in the workspace timezone (as it was at enrollment), so periods
+    # and hour-of-week heatmaps group by plain columns.
+    published_day = fields.DateField()
+    published_hour_of_week = fields.SmallIntField()
     next_poll_at = fields.DatetimeField(null=True)
     collected_at = fields.DatetimeField(null=True)
     polls = fields.IntField(default=0)
@@ -67,7 +71,7 @@ class TargetMetrics(Model):
 
     class Meta:
         table = "target_metrics"
-        indexes = (("workspace_id", "published_at"), ("next_poll_at", "channel_id"))
+        indexes = (("workspace_id", "published_day"), ("next_poll_at", "channel_id"))
 
 
 class TargetTag(Model):
@@ -87,13 +91,13 @@ class TargetTag(Model):
 
 
 class ChannelMetricDay(Model):
-    """The audience of a channel on one UTC day: followers at collection time, profile views that day."""
+    """The audience of a channel on one UTC day.
+
+    Followers as counted at collection time, profile views of that day."""
 
     id = fields.BigIntField(primary_key=True)
     workspace_id = fields.BigIntField()
-    channel = fields.ForeignKeyField(
-        "kelola.Channel", related_name=False, on_delete=fields.CASCADE
-    )
+    channel = fields.ForeignKeyField("kelola.Channel", related_name=False, on_delete=fields.CASCADE)
     day = fields.DateField()
     followers = fields.BigIntField(null=True)
     profile_views = fields.BigIntField(null=True)
@@ -145,7 +149,9 @@ class LinkClick(Model):
 
     id = fields.BigIntField(primary_key=True)
     workspace_id = fields.BigIntField()
-    link = fields.ForeignKeyField("kelola.TrackedLink", related_name=False, on_delete=fields.CASCADE)
+    link = fields.ForeignKeyField(
+        "kelola.TrackedLink", related_name=False, on_delete=fields.CASCADE
+    )
     visitor_hash = fields.CharField(max_length=64)
     hour = fields.DatetimeField()
     click_ref = fields.CharField(max_length=32, unique=True)

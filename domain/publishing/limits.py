@@ -31,3 +31,23 @@ async def take_publish_slot(platform: Platform, channel_id: int) -> BucketState:
         return channel_state
     burst, per_minute = PER_APP[platform]
     return await TokenBucket("publish:app", burst, per_minute).take(platform.value)
+
+
+# Reads (metrics, audience): their own budget per channel in the same limiter, so polling
+# never spends a channel's posting allowance; (burst, calls per minute).
+READS_PER_CHANNEL: dict[Platform, tuple[int, float]] = {
+    Platform.X: (15, 1),  # 15 lookups / 15 min / user
+    Platform.LINKEDIN: (20, 20),
+    Platform.INSTAGRAM: (50, 200 / 60),  # 200 calls / hour / account
+    Platform.FACEBOOK: (50, 200 / 60),
+    Platform.PINTEREST: (30, 100 / 60),
+    Platform.MASTODON: (60, 300 / 5),  # 300 / 5 min
+    Platform.BLUESKY: (60, 3000 / 5),
+    Platform.SANDBOX: (1000, 60_000),
+}
+
+
+async def take_read_slot(platform: Platform, channel_id: int, cost: int = 1) -> BucketState:
+    """One read call (one batch of posts) toward a channel."""
+    burst, per_minute = READS_PER_CHANNEL[platform]
+    return await TokenBucket("read:channel", burst, per_minute).take(str(channel_id), cost)
