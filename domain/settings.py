@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     media_upload_url_ttl_s: int = Field(default=3600, ge=60)
     media_download_url_ttl_s: int = Field(default=3600, ge=60)
     media_multipart_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    # Metric polling by a published post's age: "<age limit>:<interval>" steps, in order;
+    # past the last limit a post is no longer polled. Units: m, h, d.
+    metrics_cadence: str = "1d:15m,7d:1h,30d:1d"
+    # Targets read per network call batch and per write transaction in one channel's poll.
+    metrics_poll_batch: int = Field(default=500, ge=1, le=5000)
+    # How long a report's signed download URLs stay valid.
+    report_url_ttl_s: int = Field(default=24 * 3600, ge=60)
 
     @property
     def is_dev(self) -> bool:
