@@ -23,11 +23,14 @@ APP_LABEL = "kelola"
 
 
 def _with_connection_options(url: str) -> str:
-    """SQLite waits for a busy database instead of failing; PostgreSQL gets a pool sized
-    for a worker's concurrent jobs (asyncpg's default of 5 queues them)."""
+    """SQLite waits for a busy database instead of failing and syncs at checkpoints;
+    PostgreSQL gets a pool sized for a worker's concurrent jobs (asyncpg's default of 5
+    queues them)."""
     separator = "&" if "?" in url else "?"
     if url.startswith("sqlite://") and "busy_timeout" not in url:
-        return f"{url}{separator}busy_timeout=10000"
+        # WAL (Tortoise's default) with synchronous=NORMAL: no fsync per commit, and a crash
+        # still cannot corrupt the database (the last commits may be lost on power loss).
+        return f"{url}{separator}busy_timeout=10000&synchronous=NORMAL"
     if url.startswith("postgres") and "maxsize" not in url:
         return f"{url}{separator}maxsize={get_settings().database_pool_size}"
     return url

@@ -19,7 +19,7 @@ from tortoise.expressions import Subquery
 from domain.analytics.cadence import Cadence, current_cadence
 from domain.analytics.models import TargetMetrics, TargetTag
 from domain.analytics.periods import hour_of_week, in_zone
-from domain.analytics.readings import Reading, write_readings
+from domain.analytics.readings import Due, Reading, due_targets, write_readings
 from domain.channels.models import Channel
 from domain.channels.tokens import ChannelUnusable, force_refresh, fresh_credentials
 from domain.content.models import PostTarget, TargetStatus
@@ -46,9 +46,6 @@ UNUSABLE_RETRY = timedelta(hours=1)
 ERROR_RETRY = timedelta(minutes=15)
 # A read budget that frees up within this long is waited for; a longer wait defers the posts.
 MAX_BUDGET_WAIT_S = 10
-
-
-_DUE_FIELDS = ("target_id", "workspace_id", "post_id", "published_at", "target__network_post_id")
 
 
 def utcnow() -> datetime:
@@ -176,18 +173,7 @@ class _ChannelPoller:
         # loop runs out of due posts.
         while True:
             now = fixed_now or utcnow()
-            due = (
-                await TargetMetrics.filter(channel_id=self.channel.id, next_poll_at__lte=now)
-                .order_by("next_poll_at", "id")
-                .limit(batch)
-                .values(
-                    "target_id",
-                    "workspace_id",
-                    "post_id",
-                    "published_at",
-                    "target__network_post_id",
-                )
-            )
+            due = await due_targets(self.channel.id, now, batch)
             if not due:
                 return
             metrics = await self._fetch(due, now)
@@ -195,9 +181,9 @@ class _ChannelPoller:
                 return
             await self._store(due, metrics, now)
 
-    async def _fetch(self, due: list[dict], now: datetime) -> list[PostMetrics] | None:
+    async def _fetch(self, due: list[Due], now: datetime) -> list[PostMetrics] | None:
         """The network's readings for the batch; None after deferring the channel's posts."""
-        ids = [row["target__network_post_id"] for row in due if row["target__network_post_id"]]
+        ids = [row.network_post_id for row in due if row.network_post_id]
         channel_id = self.channel.id
         for _ in range(3):
             budget = await take_read_slot(self.channel.platform, channel_id)
@@ -234,19 +220,17 @@ class _ChannelPoller:
         self.report.deferred_until = await _defer(self.channel.id, utcnow() + retry, now)
         return None
 
-    async def _store(self, due: list[dict], metrics: list[PostMetrics], now: datetime) -> None:
+    async def _store(self, due: list[Due], metrics: list[PostMetrics], now: datetime) -> None:
         by_network_id = {item.network_post_id: item for item in metrics}
         bucket = self.cadence.bucket_of(now)
         readings, missing = [], []
         for row in due:
-            found = by_network_id.get(row["target__network_post_id"])
-            next_poll = self.cadence.next_poll(row["published_at"], now)
+            found = by_network_id.get(row.network_post_id)
+            next_poll = self.cadence.next_poll(row.published_at, now)
             if found is None:
-                missing.append((row["target_id"], next_poll))
+                missing.append((row.target_id, next_poll))
                 continue
-            readings.append(
-                Reading(row["workspace_id"], row["target_id"], now, bucket, next_poll, found)
-            )
+            readings.append(Reading(row.workspace_id, row.target_id, now, bucket, next_poll, found))
         async with unit_of_work():
             await write_readings(readings)
             for target_id, next_poll in missing:  # deleted on the network, or not visible yet
@@ -258,7 +242,7 @@ class _ChannelPoller:
                         readings[0].workspace_id,
                         {
                             "channel_id": self.channel.id,
-                            "post_ids": sorted({row["post_id"] for row in due})[:100],
+                            "post_ids": sorted({row.post_id for row in due})[:100],
                             "targets": len(readings),
                             "collected_at": now.isoformat(),
                         },
