@@ -97,6 +97,16 @@ class PostMetrics:
     saves: int | None = None
     clicks: int | None = None
     video_views: int | None = None
+    watch_time_s: int | None = None  # total seconds watched, all viewers together
+
+
+@dataclass(frozen=True)
+class ChannelMetrics:
+    """Account-level figures of one channel. Like PostMetrics, a figure the network does not
+    report is None, never 0."""
+
+    followers: int | None = None  # at the time of the call
+    profile_views: int | None = None  # the current day, or the most recent day reported
 
 
 @dataclass(frozen=True)
@@ -183,7 +193,18 @@ class Provider(Protocol):
 
     async def fetch_metrics(
         self, credentials: Credentials, network_post_ids: list[str]
-    ) -> list[PostMetrics]: ...
+    ) -> list[PostMetrics]:
+        """Metrics of the channel's posts, batched as the network allows. Posts the network
+        no longer has (deleted) are left out rather than failing the others."""
+        ...
+
+    async def fetch_channel_metrics(self, credentials: Credentials) -> ChannelMetrics:
+        """The channel's follower count now and its profile views of the current day (or
+        the most recent day the network reports). A figure the network does not offer is
+        None; a refusal of one optional figure (an insights permission, a retired metric)
+        leaves that figure None instead of failing the call, while token, rate-limit and
+        transport failures raise as for every other call."""
+        ...
 
     async def fetch_interactions(
         self, credentials: Credentials, since: datetime

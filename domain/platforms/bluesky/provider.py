@@ -4,11 +4,12 @@ Bluesky accounts connect with a handle and an app password (`connect_with_app_pa
 `oauth_endpoints` is None. Endpoints used (docs.bsky.app, lexicons in bluesky-social/atproto):
   com.atproto.server.createSession / refreshSession / getSession   sessions
   app.bsky.actor.getProfile, getProfiles                          names, follower counts
+                                                                  (fetch_channel_metrics)
   com.atproto.identity.resolveHandle                              mention facets
   com.atproto.repo.uploadBlob                                     images, video
   com.atproto.repo.createRecord (app.bsky.feed.post, own rkey)    publish, reply, comment
   com.atproto.repo.getRecord                                      find_published
-  app.bsky.feed.getPosts                                          metrics, reply refs
+  app.bsky.feed.getPosts (25 uris a call)                         metrics, reply refs
   app.bsky.notification.listNotifications (reply, mention, quote) fetch_interactions
   app.bsky.feed.searchPosts                                       search_mentions
 app.bsky.* queries go to the PDS, which proxies them to the Bluesky AppView.
@@ -36,6 +37,7 @@ from domain.platforms.base import (
     Ambiguous,
     AuthExpired,
     Capability,
+    ChannelMetrics,
     Credentials,
     Interaction,
     MediaItem,
@@ -103,6 +105,14 @@ class BlueskyProvider:
         handle = str(session["handle"])
         return Account(str(session["did"]), str(profile.get("displayName") or handle), handle)
 
+    async def fetch_channel_metrics(self, credentials: Credentials) -> ChannelMetrics:
+        """followersCount of the account's profileViewDetailed; Bluesky counts no profile
+        visits."""
+        xrpc, token = self._session(credentials)
+        profile = await xrpc.query("app.bsky.actor.getProfile", token, {"actor": _did(credentials)})
+        followers = profile.get("followersCount")
+        return ChannelMetrics(followers=followers if isinstance(followers, int) else None)
+
     async def publish(self, credentials: Credentials, request: PublishRequest) -> PublishedPost:
         text, embed = await self._content(credentials, request)
         rkey = records.record_key(request.reference)
@@ -123,8 +133,9 @@ class BlueskyProvider:
     async def fetch_metrics(
         self, credentials: Credentials, network_post_ids: list[str]
     ) -> list[PostMetrics]:
-        """Likes, replies, reposts and quotes; Bluesky reports no impressions, reach, saves
-        or clicks. Deleted posts are simply absent from getPosts."""
+        """Likes, replies, reposts and quotes, 25 posts a getPosts call (its documented
+        maximum); Bluesky reports no impressions, reach, saves, clicks, video views or
+        watch time. Deleted posts are simply absent from getPosts."""
         return [
             PostMetrics(
                 network_post_id=str(post["uri"]),

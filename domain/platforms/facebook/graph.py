@@ -20,6 +20,13 @@ until the usage has had time to fall, so a call is never sent into a throttle.
 
 The access token travels in the Authorization header, never in a URL, and with the app
 secret configured every call carries `appsecret_proof` (HMAC-SHA256 of the token).
+
+Reads of many objects use the multiple-ID read, `GET /?ids=a,b,c&fields=...`
+(https://developers.facebook.com/docs/graph-api/guides/field-expansion, "Multiple ID Read
+Requests"), at most MULTI_ID_LIMIT ids a call, which answers `{"a": {...}, "b": {...}}`.
+Graph refuses the whole read when one id no longer exists (`(#803) Some of the aliases you
+requested do not exist: a,b`, or `(#100) ... Object with ID 'a' does not exist`); `get_many`
+drops those ids and reads the rest again, so a deleted post is left out, not fatal.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,6 +63,10 @@ TRANSIENT_CODES = frozenset({1, 2})
 USAGE_FIELDS = ("call_count", "total_cputime", "total_time")
 APP = "app"
 MAX_PAGES = 5
+MULTI_ID_LIMIT = 50
+MISSING_ALIASES_CODE = 803
+_MISSING_ALIASES = re.compile(r"do not exist:\s*(.+)$")
+_MISSING_OBJECT = re.compile(r"Object with ID '([^']+)' does not exist")
 
 
 class UsageGuard:
@@ -135,6 +147,31 @@ class GraphClient:
     ) -> dict[str, Any]:
         return await self._call("GET", path, token, owner=owner, publishing=False, params=params)
 
+    async def get_many(
+        self, ids: list[str], token: str, params: dict[str, Any], *, owner: str | None
+    ) -> dict[str, dict[str, Any]]:
+        """The multiple-ID read of `ids` (at most MULTI_ID_LIMIT): each id's object, ids Graph
+        says no longer exist left out."""
+        if len(ids) > MULTI_ID_LIMIT:
+            raise ValueError(f"at most {MULTI_ID_LIMIT} ids per multiple-ID read")
+        remaining = list(dict.fromkeys(ids))
+        while remaining:
+            response = await self._send(
+                "GET",
+                "",
+                token,
+                owner=owner,
+                publishing=False,
+                params={**params, "ids": ",".join(remaining)},
+            )
+            missing = missing_ids(response, remaining)
+            if not missing:
+                body = self._body(response, publishing=False, owner=owner)
+                return {key: value for key, value in body.items() if isinstance(value, dict)}
+            self.usage.observe(response.headers)
+            remaining = [item for item in remaining if item not in missing]
+        return {}
+
     async def post(
         self,
         path: str,
@@ -190,11 +227,19 @@ class GraphClient:
     async def _call(
         self, method: str, path: str, token: str, *, owner: str | None, publishing: bool, **kwargs
     ) -> dict[str, Any]:
+        response = await self._send(
+            method, path, token, owner=owner, publishing=publishing, **kwargs
+        )
+        return self._body(response, publishing=publishing, owner=owner)
+
+    async def _send(
+        self, method: str, path: str, token: str, *, owner: str | None, publishing: bool, **kwargs
+    ) -> httpx.Response:
         self.usage.check(self.network, owner)
         params = dict(kwargs.pop("params", None) or {})
         if self.settings.client_secret:
             params["appsecret_proof"] = appsecret_proof(token, self.settings.client_secret)
-        response = await send(
+        return await send(
             self.http,
             method,
             f"{self.settings.graph_url}/{path.lstrip('/')}",
@@ -204,7 +249,6 @@ class GraphClient:
             headers={"Authorization": f"Bearer {token}"},
             **kwargs,
         )
-        return self._body(response, publishing=publishing, owner=owner)
 
     def _body(self, response: httpx.Response, *, publishing: bool, owner: str | None) -> dict:
         now = datetime.now(UTC)
@@ -257,6 +301,23 @@ def graph_error(
     if response.is_success:
         return Rejected(f"{network}: {message}", status=response.status_code)
     return classify_response(response, **hints)
+
+
+def missing_ids(response: httpx.Response, asked: list[str]) -> set[str]:
+    """The asked ids a refused multiple-ID read names as nonexistent (none for any other
+    answer, which then stands as the read's failure)."""
+    if response.is_success:
+        return set()
+    error = _error_body(response) or {}
+    message = str(error.get("message") or "")
+    named: set[str] = set()
+    if _number(error.get("code")) == MISSING_ALIASES_CODE and (
+        found := _MISSING_ALIASES.search(message)
+    ):
+        named = {item.strip() for item in found.group(1).split(",")}
+    elif found := _MISSING_OBJECT.search(message):
+        named = {found.group(1)}
+    return named & set(asked)
 
 
 def facebook_login(settings: FacebookSettings, scopes: tuple[str, ...]) -> OAuthEndpoints:

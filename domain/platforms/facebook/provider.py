@@ -4,15 +4,22 @@ Endpoints used (all on graph.facebook.com/{version}, Page access token in the he
   POST /oauth/access_token              fb_exchange_token: long-lived user token (list_pages)
   GET  /me/accounts                     the user's Pages and their Page tokens (list_pages)
   GET  /{page-id}?fields=id,name,username                              fetch_account
+  GET  /{page-id}?fields=followers_count, /{page-id}/insights?metric=page_views_total
+       &period=day                                                      fetch_channel_metrics
   POST /{page-id}/feed                  message, link, attached_media[n]     publish
   POST /{page-id}/photos                url, published=false: staged photos for attached_media
   POST /{page-id}/videos                file_url, description, title          video posts
   POST /{object-id}/comments            message: first comment and replies
   GET  /{page-id}/feed?since=           find_published, recent posts for fetch_interactions
-  GET  /{post-id}/insights              post_media_view, post_total_media_view_unique,
-                                        post_clicks (the metrics left after Meta retired
-                                        post impressions in November 2025)
-  GET  /{post-id}?fields=reactions.summary(total_count),comments.summary(total_count),shares
+  GET  /?ids=<50 posts>&fields=status_type,reactions.summary(total_count),
+       comments.summary(total_count),shares,insights.metric(post_media_view,
+       post_total_media_view_unique,post_clicks)        fetch_metrics, multiple-ID read
+       (the insight metrics left after Meta retired post impressions in November 2025);
+       video posts (status_type added_video) also insights.metric(post_video_views,
+       post_video_view_time); videos published through /videos are Video objects:
+       reactions, comments, video_insights.metric(total_video_views,
+       total_video_view_total_time). View times are milliseconds.
+  GET  /{post-id}/insights, /{video-id}/video_insights   when a batch's insights are refused
   GET  /{post-id}/comments              fetch_interactions
 Docs: pages-api/posts, graph-api/reference/page/feed, page/photos, page/videos,
 object/comments, pages-api/insights and graph-api/reference/insights (deprecated-metrics).
@@ -38,6 +45,7 @@ from domain.platforms.base import (
     Account,
     AuthExpired,
     Capability,
+    ChannelMetrics,
     Credentials,
     Interaction,
     MediaItem,
@@ -51,6 +59,7 @@ from domain.platforms.base import (
     Unsupported,
 )
 from domain.platforms.facebook.graph import (
+    MULTI_ID_LIMIT,
     GraphClient,
     compose_text,
     facebook_login,
@@ -76,9 +85,12 @@ SCOPES = (
 MAX_PHOTOS = 10
 MAX_TEXT = 63_206
 INSIGHT_METRICS = "post_media_view,post_total_media_view_unique,post_clicks"
-COUNT_FIELDS = (
-    "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares"
-)
+VIDEO_POST_METRICS = "post_video_views,post_video_view_time"
+VIDEO_METRICS = "total_video_views,total_video_view_total_time"
+PAGE_VIEWS_METRIC = "page_views_total"
+REACTION_FIELDS = "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)"
+COUNT_FIELDS = f"{REACTION_FIELDS},shares"
+VIDEO_POST = "added_video"
 COMMENT_FIELDS = "id,message,created_time,from{id,name},parent{id}"
 RECENT_POSTS = 25
 
@@ -123,6 +135,23 @@ class FacebookProvider:
         )
         return Account(str(body.get("id") or page), body.get("name") or page, body.get("username"))
 
+    async def fetch_channel_metrics(self, credentials: Credentials) -> ChannelMetrics:
+        """The Page's followers_count, and page_views_total of the latest day Page Insights
+        report. Insights need the ANALYZE task and a Page of 100+ likes, and Meta retires
+        metrics now and then: a refused insight leaves profile_views None."""
+        page, token = _page(credentials), credentials.access_token
+        body = await self.graph.get(page, token, {"fields": "followers_count"}, owner=page)
+        params = {"metric": PAGE_VIEWS_METRIC, "period": "day"}
+        try:
+            insights = await self.graph.get(f"{page}/insights", token, params, owner=page)
+        except Rejected as error:
+            logger.info("facebook: no page views for %s: %s", page, error)
+            insights = {}
+        return ChannelMetrics(
+            followers=_count(body.get("followers_count")),
+            profile_views=_latest_value(insights, PAGE_VIEWS_METRIC),
+        )
+
     async def publish(self, credentials: Credentials, request: PublishRequest) -> PublishedPost:
         page, token = _page(credentials), credentials.access_token
         photos, videos = _split_media(request.media)
@@ -162,8 +191,22 @@ class FacebookProvider:
     async def fetch_metrics(
         self, credentials: Credentials, network_post_ids: list[str]
     ) -> list[PostMetrics]:
+        """Fifty objects a multiple-ID read. Page posts (`{page}_{post}`) and the Video
+        objects /videos returns are read apart, having different fields. Posts deleted
+        since are left out."""
         page, token = _page(credentials), credentials.access_token
-        return [await self._metrics(page, token, post_id) for post_id in network_post_ids]
+        wanted = list(dict.fromkeys(network_post_ids))
+        found: dict[str, PostMetrics] = {}
+        posts = [object_id for object_id in wanted if "_" in object_id]
+        videos = [object_id for object_id in wanted if "_" not in object_id]
+        for start in range(0, len(posts), MULTI_ID_LIMIT):
+            found |= await self._post_batch(page, token, posts[start : start + MULTI_ID_LIMIT])
+        for start in range(0, len(videos), MULTI_ID_LIMIT):
+            nodes = await self._nodes(
+                page, token, videos[start : start + MULTI_ID_LIMIT], REACTION_FIELDS, *_VIDEOS
+            )
+            found |= {video_id: _video_metrics(video_id, node) for video_id, node in nodes.items()}
+        return [found[object_id] for object_id in wanted if object_id in found]
 
     async def fetch_interactions(
         self, credentials: Credentials, since: datetime
@@ -235,30 +278,53 @@ class FacebookProvider:
         except ProviderError as error:
             logger.warning("facebook: first comment on %s failed: %s", post_id, error)
 
-    async def _metrics(self, page: str, token: str, post_id: str) -> PostMetrics:
-        insights: dict[str, int] = {}
+    async def _post_batch(self, page: str, token: str, ids: list[str]) -> dict[str, PostMetrics]:
+        nodes = await self._nodes(page, token, ids, f"status_type,{COUNT_FIELDS}", *_POSTS)
+        videos = [i for i, node in nodes.items() if node.get("status_type") == VIDEO_POST]
+        watched: dict[str, dict[str, Any]] = {}
+        if videos:
+            fields = f"insights.metric({VIDEO_POST_METRICS})"
+            try:
+                watched = await self.graph.get_many(videos, token, {"fields": fields}, owner=page)
+            except Rejected as error:
+                logger.info("facebook: no video insights for %s posts: %s", len(videos), error)
+        return {
+            post_id: _post_metrics(post_id, node, watched.get(post_id))
+            for post_id, node in nodes.items()
+        }
+
+    async def _nodes(
+        self, page: str, token: str, ids: list[str], fields: str, edge: str, metrics: str
+    ) -> dict[str, dict[str, Any]]:
+        """The objects' `fields` and their insights `edge`, in one multiple-ID read. When
+        Graph refuses the insights of the batch (one post too new or too old for them, a
+        Page under 100 likes, a retired metric), the fields are read together and the
+        insights object by object, those refused left out, as with one read per post."""
+        expanded = f"{fields},{edge}.metric({metrics})"
         try:
-            body = await self.graph.get(
-                f"{post_id}/insights", token, {"metric": INSIGHT_METRICS}, owner=page
-            )
-            insights = _insight_values(body)
+            return await self.graph.get_many(ids, token, {"fields": expanded}, owner=page)
         except Rejected as error:
-            logger.info("facebook: no insights for %s: %s", post_id, error)
-        counts: dict[str, Any] = {}
+            logger.info("facebook: insights of a batch refused, reading them apart: %s", error)
         try:
-            counts = await self.graph.get(post_id, token, {"fields": COUNT_FIELDS}, owner=page)
+            nodes = await self.graph.get_many(ids, token, {"fields": fields}, owner=page)
         except Rejected as error:
-            logger.info("facebook: no engagement counts for %s: %s", post_id, error)
-        return PostMetrics(
-            network_post_id=post_id,
-            impressions=insights.get("post_media_view"),
-            reach=insights.get("post_total_media_view_unique"),
-            clicks=insights.get("post_clicks"),
-            likes=_summary_count(counts.get("reactions")),
-            comments=_summary_count(counts.get("comments")),
-            # Graph omits `shares` on a post nobody shared: absent is a reported zero.
-            shares=(counts.get("shares") or {}).get("count", 0) if counts else None,
-        )
+            logger.info("facebook: batch read refused, reading posts apart: %s", error)
+            nodes = {}
+            for object_id in ids:
+                try:
+                    nodes[object_id] = await self.graph.get(
+                        object_id, token, {"fields": fields}, owner=page
+                    )
+                except Rejected:
+                    continue  # deleted, or no longer visible to the Page
+        for object_id, node in nodes.items():
+            try:
+                node[edge] = await self.graph.get(
+                    f"{object_id}/{edge}", token, {"metric": metrics}, owner=page
+                )
+            except Rejected as error:
+                logger.info("facebook: no insights for %s: %s", object_id, error)
+        return nodes
 
     async def _comments(
         self, page: str, token: str, post_id: str, since: datetime
@@ -323,6 +389,61 @@ def _alt(photo: MediaItem) -> dict[str, str]:
 
 def _post_url(post_id: str) -> str:
     return f"https://www.facebook.com/{post_id}"
+
+
+_POSTS = ("insights", INSIGHT_METRICS)
+_VIDEOS = ("video_insights", VIDEO_METRICS)
+
+
+def _post_metrics(
+    post_id: str, node: dict[str, Any], watched: dict[str, Any] | None
+) -> PostMetrics:
+    insights = _insight_values(node.get("insights") or {})
+    video = _insight_values((watched or {}).get("insights") or {})
+    return PostMetrics(
+        network_post_id=post_id,
+        impressions=insights.get("post_media_view"),
+        reach=insights.get("post_total_media_view_unique"),
+        clicks=insights.get("post_clicks"),
+        likes=_summary_count(node.get("reactions")),
+        comments=_summary_count(node.get("comments")),
+        # Graph omits `shares` on a post nobody shared: absent is a reported zero.
+        shares=(node.get("shares") or {}).get("count", 0),
+        video_views=video.get("post_video_views"),
+        watch_time_s=_seconds(video.get("post_video_view_time")),
+    )
+
+
+def _video_metrics(video_id: str, node: dict[str, Any]) -> PostMetrics:
+    """A Video object has reactions and comments but no shares field; its views and view
+    time come from video_insights (Page post insights do not apply to it)."""
+    insights = _insight_values(node.get("video_insights") or {})
+    return PostMetrics(
+        network_post_id=video_id,
+        likes=_summary_count(node.get("reactions")),
+        comments=_summary_count(node.get("comments")),
+        video_views=insights.get("total_video_views"),
+        watch_time_s=_seconds(insights.get("total_video_view_total_time")),
+    )
+
+
+def _seconds(milliseconds: int | None) -> int | None:
+    return None if milliseconds is None else round(milliseconds / 1000)
+
+
+def _count(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _latest_value(body: dict[str, Any], metric: str) -> int | None:
+    """The value of the latest point of a `period=day` Page metric."""
+    for item in body.get("data") or []:
+        if item.get("name") != metric:
+            continue
+        points = [p for p in item.get("values") or [] if isinstance(p, dict)]
+        points.sort(key=lambda point: str(point.get("end_time") or ""))
+        return _count(points[-1].get("value")) if points else None
+    return None
 
 
 def _insight_values(body: dict[str, Any]) -> dict[str, int]:

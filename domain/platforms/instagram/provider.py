@@ -4,14 +4,18 @@ Login (https://developers.facebook.com/docs/instagram-platform).
 Endpoints used (graph.facebook.com/{version}, the linked Page's token in the header):
   GET  /me/accounts?fields=instagram_business_account{...}      list_accounts
   GET  /{ig-user-id}?fields=id,username,name                     fetch_account
+  GET  /{ig-user-id}?fields=followers_count, /{ig-user-id}/insights?metric=profile_views
+       &metric_type=total_value&period=day&since&until             fetch_channel_metrics
   GET  /{ig-user-id}/content_publishing_limit, POST /{ig-user-id}/media,
   GET  /{container-id}?fields=status_code, POST /{ig-user-id}/media_publish   publish
        (see instagram/publishing.py)
   GET  /{ig-media-id}?fields=permalink,timestamp                 the published post's URL
   POST /{ig-media-id}/comments          message: the first comment
   GET  /{ig-user-id}/media?fields=id,caption,timestamp,permalink find_published, recent media
-  GET  /{ig-media-id}/insights?metric=views,reach,likes,comments,shares,saved   metrics
-  GET  /{ig-media-id}?fields=like_count,comments_count           metrics fallback
+  GET  /?ids=<50 media>&fields=media_type,media_product_type,like_count,comments_count
+       then /?ids=<same kind>&fields=insights.metric(views,reach,likes,comments,shares,
+       saved[,ig_reels_video_view_total_time for reels])        fetch_metrics
+  GET  /{ig-media-id}/insights?metric=...   when a batch's insights are refused
   GET  /{ig-media-id}/comments?fields=id,text,timestamp,username,replies{...}
   POST /{ig-comment-id}/replies         message: reply
 Docs: instagram-platform/content-publishing, reference/ig-user/media,
@@ -38,6 +42,7 @@ from domain.platforms.base import (
     Account,
     AuthExpired,
     Capability,
+    ChannelMetrics,
     Credentials,
     Interaction,
     OAuthEndpoints,
@@ -50,6 +55,7 @@ from domain.platforms.base import (
     Unsupported,
 )
 from domain.platforms.facebook.graph import (
+    MULTI_ID_LIMIT,
     GraphClient,
     compose_text,
     facebook_login,
@@ -78,6 +84,14 @@ SCOPES = (
 )
 MEDIA_FIELDS = "id,caption,timestamp,permalink"
 INSIGHT_METRICS = "views,reach,likes,comments,shares,saved"
+# Metrics differ by media product type; asking a reel-only metric of a feed post (or a feed
+# metric of a story) is refused (instagram-media/insights).
+PRODUCT_METRICS = {
+    "FEED": INSIGHT_METRICS,
+    "REELS": f"{INSIGHT_METRICS},ig_reels_video_view_total_time",
+    "STORY": "views,reach,shares",
+}
+COUNT_FIELDS = "media_type,media_product_type,like_count,comments_count"
 COMMENT_FIELDS = "id,text,timestamp,username,from,replies{id,text,timestamp,username,from}"
 RECENT_MEDIA = 25
 
@@ -148,6 +162,38 @@ class InstagramProvider:
         username = body.get("username")
         return Account(str(body.get("id") or ig), body.get("name") or username or ig, username)
 
+    async def fetch_channel_metrics(self, credentials: Credentials) -> ChannelMetrics:
+        """followers_count of the account, and its profile_views of the current UTC day
+        (`metric_type=total_value`). Insights need instagram_manage_insights and Meta has
+        been retiring account metrics: a refused insight leaves profile_views None."""
+        ig, token = _ig_user(credentials), credentials.access_token
+        body = await self.graph.get(ig, token, {"fields": "followers_count"}, owner=ig)
+        now = datetime.now(UTC)
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        params = {
+            "metric": "profile_views",
+            "metric_type": "total_value",
+            "period": "day",
+            "since": int(midnight.timestamp()),
+            "until": int(now.timestamp()),
+        }
+        try:
+            insights = await self.graph.get(f"{ig}/insights", token, params, owner=ig)
+        except Rejected as error:
+            logger.info("instagram: no profile views for %s: %s", ig, error)
+            insights = {}
+        views = next(
+            (
+                (item.get("total_value") or {}).get("value")
+                for item in insights.get("data") or []
+                if item.get("name") == "profile_views"
+            ),
+            None,
+        )
+        return ChannelMetrics(
+            followers=_int(body.get("followers_count")), profile_views=_int(views)
+        )
+
     async def publish(self, credentials: Credentials, request: PublishRequest) -> PublishedPost:
         ig, token = _ig_user(credentials), credentials.access_token
         caption = compose_text(request, link_in_text=True)
@@ -183,8 +229,14 @@ class InstagramProvider:
     async def fetch_metrics(
         self, credentials: Credentials, network_post_ids: list[str]
     ) -> list[PostMetrics]:
+        """Fifty media a multiple-ID read: their kinds and counts first, then the insights
+        of each kind together. Media deleted since are left out."""
         ig, token = _ig_user(credentials), credentials.access_token
-        return [await self._metrics(ig, token, media_id) for media_id in network_post_ids]
+        wanted = list(dict.fromkeys(network_post_ids))
+        found: dict[str, PostMetrics] = {}
+        for start in range(0, len(wanted), MULTI_ID_LIMIT):
+            found |= await self._batch(ig, token, wanted[start : start + MULTI_ID_LIMIT])
+        return [found[media_id] for media_id in wanted if media_id in found]
 
     async def fetch_interactions(
         self, credentials: Credentials, since: datetime
@@ -244,41 +296,59 @@ class InstagramProvider:
         except ProviderError as error:
             logger.warning("instagram: first comment on %s failed: %s", media_id, error)
 
-    async def _metrics(self, ig: str, token: str, media_id: str) -> PostMetrics:
-        try:
-            body = await self.graph.get(
-                f"{media_id}/insights", token, {"metric": INSIGHT_METRICS}, owner=ig
-            )
-        except Rejected as error:
-            # Not enough viewers yet, or a metric this media type lacks: counts still exist.
-            logger.info("instagram: no insights for %s: %s", media_id, error)
-            return await self._counts(ig, token, media_id)
-        values = {
-            metric.get("name"): (metric.get("values") or [{}])[-1].get("value")
-            for metric in body.get("data") or []
+    async def _batch(self, ig: str, token: str, ids: list[str]) -> dict[str, PostMetrics]:
+        nodes = await self._kinds(ig, token, ids)
+        kinds: dict[str, list[str]] = {}
+        for media_id, node in nodes.items():
+            metrics = PRODUCT_METRICS.get(str(node.get("media_product_type")), INSIGHT_METRICS)
+            kinds.setdefault(metrics, []).append(media_id)
+        insights: dict[str, dict[str, Any]] = {}
+        for metrics, media_ids in kinds.items():
+            insights |= await self._insights(ig, token, media_ids, metrics)
+        return {
+            media_id: _metrics(media_id, node, insights.get(media_id) or {})
+            for media_id, node in nodes.items()
         }
-        return PostMetrics(
-            network_post_id=media_id,
-            impressions=_int(values.get("views")),
-            reach=_int(values.get("reach")),
-            likes=_int(values.get("likes")),
-            comments=_int(values.get("comments")),
-            shares=_int(values.get("shares")),
-            saves=_int(values.get("saved")),
-        )
 
-    async def _counts(self, ig: str, token: str, media_id: str) -> PostMetrics:
+    async def _kinds(self, ig: str, token: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Kind and counts of each media; one by one where the batch read is refused,
+        media that cannot be read (deleted) left out."""
+        params = {"fields": COUNT_FIELDS}
         try:
-            body = await self.graph.get(
-                media_id, token, {"fields": "like_count,comments_count"}, owner=ig
-            )
-        except Rejected:
-            return PostMetrics(network_post_id=media_id)
-        return PostMetrics(
-            network_post_id=media_id,
-            likes=_int(body.get("like_count")),
-            comments=_int(body.get("comments_count")),
-        )
+            return await self.graph.get_many(ids, token, params, owner=ig)
+        except Rejected as error:
+            logger.info("instagram: batch read refused, reading media apart: %s", error)
+        nodes = {}
+        for media_id in ids:
+            try:
+                nodes[media_id] = await self.graph.get(media_id, token, params, owner=ig)
+            except Rejected:
+                continue
+        return nodes
+
+    async def _insights(
+        self, ig: str, token: str, ids: list[str], metrics: str
+    ) -> dict[str, dict[str, Any]]:
+        """Insight values by media. Graph refuses the whole read when one media has none
+        (error 10, "Not enough viewers", for media a few hours old): then each media is
+        asked apart, and those refused keep their counts only."""
+        fields = {"fields": f"insights.metric({metrics})"}
+        try:
+            nodes = await self.graph.get_many(ids, token, fields, owner=ig)
+            return {media_id: _values(node.get("insights")) for media_id, node in nodes.items()}
+        except Rejected as error:
+            logger.info("instagram: insights of a batch refused, asking apart: %s", error)
+        found = {}
+        for media_id in ids:
+            try:
+                body = await self.graph.get(
+                    f"{media_id}/insights", token, {"metric": metrics}, owner=ig
+                )
+            except Rejected as error:
+                logger.info("instagram: no insights for %s: %s", media_id, error)
+                continue
+            found[media_id] = _values(body)
+        return found
 
     async def _comments(
         self, ig: str, token: str, media_id: str, since: datetime
@@ -324,6 +394,37 @@ def _interaction(
             in_reply_to=parent,
         )
     ]
+
+
+def _values(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        return {}
+    return {
+        metric.get("name"): (metric.get("values") or [{}])[-1].get("value")
+        for metric in body.get("data") or []
+    }
+
+
+def _metrics(media_id: str, node: dict[str, Any], insights: dict[str, Any]) -> PostMetrics:
+    """Insights where Instagram has them, else the media's own like and comment counts.
+    `views` counts plays of a video or reel, so it is also their video views; reels report
+    their total view time in milliseconds."""
+    video = node.get("media_product_type") == "REELS" or node.get("media_type") == "VIDEO"
+    views = _int(insights.get("views"))
+    watched = _int(insights.get("ig_reels_video_view_total_time"))
+    likes = _int(insights.get("likes"))
+    comments = _int(insights.get("comments"))
+    return PostMetrics(
+        network_post_id=media_id,
+        impressions=views,
+        reach=_int(insights.get("reach")),
+        likes=likes if likes is not None else _int(node.get("like_count")),
+        comments=comments if comments is not None else _int(node.get("comments_count")),
+        shares=_int(insights.get("shares")),
+        saves=_int(insights.get("saved")),
+        video_views=views if video else None,
+        watch_time_s=round(watched / 1000) if watched is not None else None,
+    )
 
 
 def _int(value: Any) -> int | None:

@@ -8,15 +8,17 @@ Endpoints used (api.linkedin.com, `LinkedIn-Version` + `X-Restli-Protocol-Versio
   POST /rest/posts                              201, new id in `x-restli-id`   publish
   POST /rest/images|videos?action=...           media uploads (linkedin/media.py)
   GET  /rest/posts?author=&q=author&sortBy=CREATED  (FINDER)   find_published, interactions
-  GET  /rest/organizationalEntityShareStatistics?q=organizationalEntity   organization metrics
-  GET  /rest/socialActions/{urn}                likesSummary, commentsSummary  member metrics
+  GET  /rest/organizationalEntityShareStatistics, /rest/socialActions, /rest/networkSizes,
+       /rest/organizationPageStatistics, /rest/memberFollowersCount   metrics (statistics.py)
   GET  /rest/socialActions/{urn}/comments       fetch_interactions
   POST /rest/socialActions/{urn}/comments       first comment, reply (parentComment)
 Docs (learn.microsoft.com/linkedin): shares/posts-api, shares/images-api, shares/videos-api,
 shares/little-text-format, community-management/shares/comments-api,
 organizations/share-statistics, organizations/organization-access-control-by-role,
 shared/authentication/authorization-code-flow and programmatic-refresh-tokens,
-consumer/integrations/self-serve/sign-in-with-linkedin-v2.
+consumer/integrations/self-serve/sign-in-with-linkedin-v2, community-management/organizations/
+follower-statistics (networkSizes) and page-statistics, community-management/members/
+member-followers-count.
 
 Credentials name the author in `extra["author_urn"]` (`urn:li:person:…` or
 `urn:li:organization:…`). LinkedIn has no idempotency key; after an ambiguous failure the
@@ -39,6 +41,7 @@ from domain.platforms.base import (
     Ambiguous,
     AuthExpired,
     Capability,
+    ChannelMetrics,
     Credentials,
     Interaction,
     MediaItem,
@@ -52,12 +55,12 @@ from domain.platforms.base import (
     Unsupported,
 )
 from domain.platforms.http_errors import raise_for_status, send
+from domain.platforms.linkedin import statistics
 from domain.platforms.linkedin.client import (
     NETWORK,
     LinkedInClient,
     LinkedInSettings,
     body_of,
-    restli_list,
     urn_path,
 )
 from domain.platforms.linkedin.media import upload_image, upload_video
@@ -80,6 +83,7 @@ PUBLISHING_ROLES = frozenset({"ADMINISTRATOR", "CONTENT_ADMINISTRATOR"})
 MAX_COMMENTARY = 3000
 MAX_IMAGES = 20
 RECENT_POSTS = 20
+BATCH = 20  # URNs per List(...) read, keeping URLs short
 COMMENT_URN = re.compile(r"^urn:li:comment:\((urn:li:[^,]+),[^)]+\)$")
 ORGANIZATION = "urn:li:organization:"
 
@@ -202,20 +206,37 @@ class LinkedInProvider:
             post["id"], _post_url(post["id"]), _millis(post.get("publishedAt")) or created
         )
 
+    async def fetch_channel_metrics(self, credentials: Credentials) -> ChannelMetrics:
+        """Organization pages: followers from networkSizes and the latest day's page views
+        from organizationPageStatistics. Members: followers from memberFollowersCount, which
+        needs the restricted r_member_profileAnalytics (refused, it is None); LinkedIn offers
+        no member profile views. A refused page-statistics read leaves its figure None."""
+        token, author = credentials.access_token, await self._author(credentials)
+        if not author.startswith(ORGANIZATION):
+            return ChannelMetrics(followers=await statistics.member_followers(self.client, token))
+        return ChannelMetrics(
+            followers=await statistics.network_size(self.client, token, author),
+            profile_views=await statistics.page_views(self.client, token, author),
+        )
+
     async def fetch_metrics(
         self, credentials: Credentials, network_post_ids: list[str]
     ) -> list[PostMetrics]:
+        """Organization posts from share statistics, others from their social actions,
+        BATCH URNs a call. LinkedIn reports no video views or watch time here. Posts gone
+        since are left out."""
         token, author = credentials.access_token, await self._author(credentials)
-        statistics: dict[str, dict[str, Any]] = {}
-        if author.startswith(ORGANIZATION) and network_post_ids:
-            statistics = await self._share_statistics(token, author, network_post_ids)
-        metrics = []
-        for urn in network_post_ids:
-            if urn in statistics:
-                metrics.append(_from_statistics(urn, statistics[urn]))
-            else:
-                metrics.append(await self._social_counts(token, urn))
-        return metrics
+        wanted = list(dict.fromkeys(network_post_ids))
+        found: dict[str, PostMetrics] = {}
+        for start in range(0, len(wanted), BATCH):
+            batch = wanted[start : start + BATCH]
+            if author.startswith(ORGANIZATION):
+                shares = await statistics.share_statistics(self.client, token, author, batch)
+                found |= {urn: statistics.from_statistics(urn, s) for urn, s in shares.items()}
+            rest = [urn for urn in batch if urn not in found]
+            if rest:
+                found |= await statistics.social_counts(self.client, token, rest)
+        return [found[urn] for urn in wanted if urn in found]
 
     async def fetch_interactions(
         self, credentials: Credentials, since: datetime
@@ -358,32 +379,6 @@ class LinkedInProvider:
         )
         return [post for post in body.get("elements") or [] if post.get("id")]
 
-    async def _share_statistics(
-        self, token: str, organization: str, urns: list[str]
-    ) -> dict[str, dict[str, Any]]:
-        query = f"q=organizationalEntity&organizationalEntity={urn_path(organization)}"
-        shares = [urn for urn in urns if urn.startswith("urn:li:share:")]
-        ugc_posts = [urn for urn in urns if urn.startswith("urn:li:ugcPost:")]
-        if shares:
-            query += f"&shares={restli_list(shares)}"
-        if ugc_posts:
-            query += f"&ugcPosts={restli_list(ugc_posts)}"
-        body = await self.client.get_json(
-            "/rest/organizationalEntityShareStatistics", token, raw_query=query
-        )
-        found = {}
-        for element in body.get("elements") or []:
-            urn = element.get("share") or element.get("ugcPost")
-            if urn:
-                found[urn] = element.get("totalShareStatistics") or {}
-        return found
-
-    async def _social_counts(self, token: str, urn: str) -> PostMetrics:
-        body = await self.client.get_json(f"/rest/socialActions/{urn_path(urn)}", token)
-        likes = (body.get("likesSummary") or {}).get("totalLikes")
-        comments = (body.get("commentsSummary") or {}).get("aggregatedTotalComments")
-        return PostMetrics(network_post_id=urn, likes=_int(likes), comments=_int(comments))
-
 
 def provider(client: httpx.AsyncClient | None = None) -> LinkedInProvider:
     return LinkedInProvider(client)
@@ -397,22 +392,6 @@ def _millis(value: Any) -> datetime | None:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None
     return datetime.fromtimestamp(value / 1000, UTC)
-
-
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _from_statistics(urn: str, stats: dict[str, Any]) -> PostMetrics:
-    return PostMetrics(
-        network_post_id=urn,
-        impressions=_int(stats.get("impressionCount")),
-        reach=_int(stats.get("uniqueImpressionsCount")),
-        likes=_int(stats.get("likeCount")),
-        comments=_int(stats.get("commentCount")),
-        shares=_int(stats.get("shareCount")),
-        clicks=_int(stats.get("clickCount")),
-    )
 
 
 def _interaction(comment: dict[str, Any], post: str, since: datetime) -> Interaction | None:

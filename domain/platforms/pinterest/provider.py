@@ -3,14 +3,17 @@
 Endpoints used (api.pinterest.com/v5, `Authorization: Bearer`):
   POST /oauth/token            grant_type=refresh_token, HTTP Basic client auth  refresh_token
   GET  /user_account           id, username, business_name                       fetch_account
+                               follower_count                        fetch_channel_metrics
+  GET  /user_account/analytics daily PROFILE_VISIT                     fetch_channel_metrics
   GET  /boards                 the boards a channel can pin to                   list_boards
   POST /pins                   board_id, title (≤100), description (≤800), link (≤2048),
                                alt_text (≤500), note, media_source image_url |
                                multiple_image_urls (2-5 items) | video_id        publish
   POST /media, GET /media/{id} video uploads (pinterest/video.py)
   GET  /boards/{board_id}/pins the board's pins, page by page (bookmark)       find_published
-  GET  /pins/{pin_id}/analytics  IMPRESSION, SAVE, OUTBOUND_CLICK, TOTAL_COMMENTS,
-                               TOTAL_REACTIONS over the last 90 days             fetch_metrics
+  GET  /pins/analytics?pin_ids= up to 100 pins a call (beta: not every app has it)
+  GET  /pins/{pin_id}/analytics  one pin, where the batch is refused           fetch_metrics
+                               (metric types and their mapping: pinterest/analytics.py)
 Checked against Pinterest's OpenAPI description (github.com/pinterest/api-description,
 v5/openapi.yaml: PinCreate, Pin, PinAnalyticsResponse, OauthAccessTokenResponse*) and
 docs/getting-started/set-up-authentication-and-authorization.
@@ -24,6 +27,7 @@ one to five images, or one video.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,6 +42,7 @@ from domain.platforms.base import (
     Ambiguous,
     AuthExpired,
     Capability,
+    ChannelMetrics,
     Credentials,
     Interaction,
     MediaItem,
@@ -51,17 +56,17 @@ from domain.platforms.base import (
     Unsupported,
 )
 from domain.platforms.http_errors import raise_for_status, send
+from domain.platforms.pinterest import analytics
 from domain.platforms.pinterest.video import VideoPolicy, upload_video
 
 NETWORK = "Pinterest"
+logger = logging.getLogger(__name__)
 SCOPES = ("boards:read", "pins:read", "pins:write", "user_accounts:read")
 MAX_TITLE = 100
 MAX_DESCRIPTION = 800
 MAX_LINK = 2048
 MAX_ALT_TEXT = 500
 MAX_IMAGES = 5
-ANALYTICS_DAYS = 90
-METRIC_TYPES = "IMPRESSION,SAVE,PIN_CLICK,OUTBOUND_CLICK,TOTAL_COMMENTS,TOTAL_REACTIONS"
 FIND_PAGES = 4
 
 
@@ -128,6 +133,25 @@ class PinterestProvider:
             str(body["id"]), body.get("business_name") or username or body["id"], username
         )
 
+    async def fetch_channel_metrics(self, credentials: Credentials) -> ChannelMetrics:
+        """follower_count of the user account, and PROFILE_VISIT of the latest reported day
+        of its analytics (asked for all metric types: PROFILE_VISIT is answered but not
+        among the documented filters). Refused analytics (not a business account, missing
+        scope) leave profile_views None."""
+        token = credentials.access_token
+        account = await self._get("/user_account", token)
+        try:
+            report = await self._get(
+                "/user_account/analytics", token, analytics.dates(analytics.PROFILE_VISIT_DAYS)
+            )
+        except Rejected as error:
+            logger.info("pinterest: no user analytics: %s", error)
+            report = {}
+        return ChannelMetrics(
+            followers=analytics.number(account.get("follower_count")),
+            profile_views=analytics.latest_profile_visits(report),
+        )
+
     async def list_boards(self, credentials: Credentials) -> list[Board]:
         """The boards a channel can be set to pin to (`extra["board_id"]`)."""
         boards, params = [], {"page_size": 100}
@@ -188,18 +212,29 @@ class PinterestProvider:
     async def fetch_metrics(
         self, credentials: Credentials, network_post_ids: list[str]
     ) -> list[PostMetrics]:
-        today = datetime.now(UTC).date()
+        """BULK_PINS pins a call where the app has the (beta) multi-pin analytics, else pin
+        by pin. Pins deleted since are left out."""
+        token = credentials.access_token
         params = {
-            "start_date": (today - timedelta(days=ANALYTICS_DAYS - 1)).isoformat(),
-            "end_date": today.isoformat(),
-            "metric_types": METRIC_TYPES,
+            **analytics.dates(analytics.ANALYTICS_DAYS),
+            "metric_types": f"{analytics.METRIC_TYPES},{analytics.VIDEO_METRIC_TYPES}",
             "app_types": "ALL",
         }
-        metrics = []
-        for pin_id in network_post_ids:
-            body = await self._get(f"/pins/{pin_id}/analytics", credentials.access_token, params)
-            metrics.append(_metrics(pin_id, body.get("all") or {}))
-        return metrics
+        wanted = list(dict.fromkeys(network_post_ids))
+        reports: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(wanted), analytics.BULK_PINS):
+            batch = wanted[start : start + analytics.BULK_PINS]
+            found = await self._bulk_analytics(token, batch, params)
+            if found is None:
+                found = {}
+                for pin_id in batch:
+                    report = await self._pin_analytics(token, pin_id, params)
+                    if report is not None:
+                        found[pin_id] = report
+            reports |= found
+        return [
+            analytics.pin_metrics(pin_id, reports[pin_id]) for pin_id in wanted if pin_id in reports
+        ]
 
     async def fetch_interactions(
         self, credentials: Credentials, since: datetime
@@ -245,6 +280,50 @@ class PinterestProvider:
             else None,
             extra=credentials.extra,
         )
+
+    async def _bulk_analytics(
+        self, token: str, pin_ids: list[str], params: dict[str, Any]
+    ) -> dict[str, dict[str, Any]] | None:
+        """Reports by pin from /pins/analytics, or None where it is refused: the endpoint is
+        a beta not every app has, and a pin that is gone or not ours fails the whole call."""
+        response = await send(
+            self.http,
+            "GET",
+            self._url("/pins/analytics"),
+            network=NETWORK,
+            publishing=False,
+            params={**params, "pin_ids": ",".join(pin_ids)},
+            headers=_auth(token),
+        )
+        if analytics.bulk_refused(response):
+            logger.info("pinterest: multi-pin analytics refused (%s)", response.status_code)
+            return None
+        raise_for_status(response, network=NETWORK, publishing=False)
+        body = _json(response, publishing=False)
+        return {
+            str(pin_id): report.get("all") or {}
+            for pin_id, report in body.items()
+            if isinstance(report, dict)
+        }
+
+    async def _pin_analytics(
+        self, token: str, pin_id: str, params: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """One pin's report; without the video metric types when Pinterest refuses them
+        (they are documented for video pins), None for a pin that is gone."""
+        for metric_types in (params["metric_types"], analytics.METRIC_TYPES):
+            try:
+                body = await self._get(
+                    f"/pins/{pin_id}/analytics", token, {**params, "metric_types": metric_types}
+                )
+            except Rejected as error:
+                if error.status == 404:
+                    return None
+                if error.status == 400 and metric_types != analytics.METRIC_TYPES:
+                    continue
+                raise
+            return body.get("all") or {}
+        return None
 
     async def _get(
         self, path: str, token: str, params: dict[str, Any] | None = None
@@ -334,26 +413,6 @@ def _published(pin: dict[str, Any]) -> PublishedPost:
         pin_id,
         f"https://www.pinterest.com/pin/{pin_id}/",
         _time(pin.get("created_at")) or datetime.now(UTC),
-    )
-
-
-def _metrics(pin_id: str, report: dict[str, Any]) -> PostMetrics:
-    """Lifetime figures where Pinterest has them (all pins created since March 2023), else
-    the summary of the last 90 days."""
-    lifetime = report.get("lifetime_metrics") or {}
-    summary = report.get("summary_metrics") or {}
-
-    def value(name: str) -> int | None:
-        found = lifetime.get(name, summary.get(name))
-        return int(found) if isinstance(found, int | float) else None
-
-    return PostMetrics(
-        network_post_id=pin_id,
-        impressions=value("IMPRESSION"),
-        saves=value("SAVE"),
-        clicks=value("OUTBOUND_CLICK"),
-        likes=value("TOTAL_REACTIONS"),
-        comments=value("TOTAL_COMMENTS"),
     )
 
 

@@ -1,7 +1,8 @@
 """The simulated network: accepts posts, grows engagement, talks back, and fails on purpose.
 
 Engagement, comments and mentions are pure functions of the account's seed, the post id and
-the time elapsed, so a test or a benchmark sees the same curves every run. Failures are drawn
+the time elapsed, and the audience (followers, profile views) of the seed and the day, so a
+test or a benchmark sees the same curves every run. Failures are drawn
 at the account's configured rates. Posts that reach the network are written to the ledger
 before any ambiguous failure is reported, exactly like a real network that stored the post
 and then timed out.
@@ -11,14 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
+
+from tortoise import connections
 
 from domain.platforms.base import (
     Ambiguous,
     AuthExpired,
+    ChannelMetrics,
     Interaction,
     PostMetrics,
     PublishedPost,
@@ -43,6 +49,17 @@ RATE_LIMIT_WINDOW = timedelta(seconds=30)
 # with a network's expired token (a refused refresh is its own kind, `refresh_refused`).
 FRESH_TOKEN = timedelta(seconds=5)
 POST_ID_PREFIX = "sbx_"
+# What the ledger keeps of media is the URL Kelola served it from; Kelola's storage keys end
+# in the file's extension, which tells a video apart.
+VIDEO_EXTENSIONS = frozenset({"mp4", "mov", "m4v", "webm"})
+IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "webp", "gif"})
+UNKNOWN_MEDIA_VIDEO_SHARE = 0.25  # media whose URL says nothing: this share counts as video
+DAY_S = 86_400
+# Followers grow by `rate` per day at first (0.1-0.5 %), slowing as the account ages
+# (halved after GROWTH_HALF_LIFE_DAYS), with a seeded wobble of at most FOLLOWER_JITTER
+# around the trend: a day-to-day dip is never more than about 2 x FOLLOWER_JITTER.
+GROWTH_HALF_LIFE_DAYS = 180.0
+FOLLOWER_JITTER = 0.0015
 _COMMENT_TEXTS = (
     "Love this!",
     "Where can I buy it?",
@@ -59,6 +76,54 @@ def _unit(*parts: object) -> float:
     """A deterministic number in [0, 1) from the given parts."""
     digest = hashlib.sha256(":".join(map(str, parts)).encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
+
+
+class LedgerRow(NamedTuple):
+    """The columns of a ledger row that engagement reads; metrics() loads these as plain
+    tuples, which costs half of building SandboxPost models."""
+
+    id: int
+    received_at: datetime
+    media: Any
+    link: str | None
+
+
+async def _ledger_rows(account_id: int, ids: list[int]) -> list[LedgerRow]:
+    """The ledger rows engagement reads, by id. Plain SQL: the metrics polling asks for
+    hundreds of ids at a time, and building that query through the ORM costs more than
+    running it."""
+    if not ids:
+        return []
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        _, rows = await connection.execute_query(_LEDGER_PG, [account_id, ids])
+        return [LedgerRow(r["id"], r["received_at"], _media(r["media"]), r["link"]) for r in rows]
+    marks = ", ".join("?" * len(ids))
+    _, rows = await connection.execute_query(f"{_LEDGER_SQLITE} ({marks})", [account_id, *ids])
+    return [
+        LedgerRow(r["id"], _sqlite_time(r["received_at"]), _media(r["media"]), r["link"])
+        for r in rows
+    ]
+
+
+_LEDGER_PG = (
+    "SELECT id, received_at, media, link FROM sandbox_posts "
+    "WHERE account_id = $1 AND id = ANY($2::bigint[])"
+)
+_LEDGER_SQLITE = (
+    "SELECT id, received_at, media, link FROM sandbox_posts WHERE account_id = ? AND id IN"
+)
+
+
+def _media(value: str | list | None) -> list:
+    if value == "[]" or not value:
+        return []
+    return json.loads(value) if isinstance(value, str) else list(value)
+
+
+def _sqlite_time(value: str | datetime) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def network_post_id(ledger_id: int) -> str:
@@ -162,9 +227,17 @@ class SandboxNetwork:
     ) -> list[PostMetrics]:
         account = await self._account(account_id, token_hash)
         wanted = [i for i in (ledger_id(post_id) for post_id in post_ids) if i is not None]
-        rows = await SandboxPost.filter(account_id=account.id, id__in=wanted)
         now = at or datetime.now(UTC)
-        return [engagement(account, row, now) for row in rows]
+        return [engagement(account, row, now) for row in await _ledger_rows(account.id, wanted)]
+
+    async def channel_metrics(
+        self, account_id: int, token_hash: str, at: datetime | None = None
+    ) -> ChannelMetrics:
+        account = await self._account(account_id, token_hash)
+        now = at or datetime.now(UTC)
+        return ChannelMetrics(
+            followers=followers(account, now), profile_views=profile_views(account, now)
+        )
 
     async def interactions(
         self, account_id: int, token_hash: str, since: datetime, until: datetime | None = None
@@ -213,14 +286,22 @@ class SandboxNetwork:
         return mentions
 
 
-def engagement(account: SandboxAccount, row: SandboxPost, at: datetime) -> PostMetrics:
-    """Saturating growth toward a seeded peak: most engagement in the first day."""
+def engagement(account: SandboxAccount, row: SandboxPost | LedgerRow, at: datetime) -> PostMetrics:
+    """Saturating growth toward a seeded peak: most engagement in the first day. Video posts
+    also gather views (a seeded share of impressions, saturating a little later) and watch
+    time (views x a seeded average watch of 4-30 s); other posts report neither."""
     hours = max(0.0, (at - row.received_at).total_seconds() / 3600)
     growth = 1 - math.exp(-hours / 6)
     quality = 0.5 + _unit(account.seed, row.id, "quality")
     impressions = int(account.followers * 1.8 * quality * growth)
     reach = int(impressions * 0.7)
     likes = int(reach * 0.05 * quality)
+    video_views = watch_time_s = None
+    if row.media and is_video_post(account, row):
+        pick = _unit(account.seed, row.id, "video")
+        views_growth = 1 - math.exp(-hours / 9)
+        video_views = int(account.followers * 1.8 * quality * (0.25 + 0.4 * pick) * views_growth)
+        watch_time_s = int(video_views * (4 + 26 * (pick * 7919 % 1)))
     return PostMetrics(
         network_post_id=network_post_id(row.id),
         impressions=impressions,
@@ -230,11 +311,55 @@ def engagement(account: SandboxAccount, row: SandboxPost, at: datetime) -> PostM
         shares=int(likes * 0.1),
         saves=int(likes * 0.08),
         clicks=int(reach * 0.01) if row.link else None,
-        video_views=None,
+        video_views=video_views,
+        watch_time_s=watch_time_s,
     )
 
 
-def _comment_count(account: SandboxAccount, row: SandboxPost, at: datetime) -> int:
+def is_video_post(account: SandboxAccount, row: SandboxPost | LedgerRow) -> bool:
+    """Whether the post carries a video, told by its media URLs' extensions; a post whose
+    media URLs name no known extension is a video for a seeded share of such posts."""
+    unknown = False
+    for url in row.media or ():
+        path = str(url).split("?", 1)[0].split("#", 1)[0]
+        tail = path.rsplit("/", 1)[-1]
+        extension = tail.rsplit(".", 1)[-1].lower() if "." in tail else ""
+        if extension in VIDEO_EXTENSIONS:
+            return True
+        unknown = unknown or extension not in IMAGE_EXTENSIONS
+    return unknown and _unit(account.seed, row.id, "media-kind") < UNKNOWN_MEDIA_VIDEO_SHARE
+
+
+def followers(account: SandboxAccount, at: datetime) -> int:
+    """The account's followers at `at`: the count it opened with, grown at a seeded rate that
+    slows with age, plus a seeded wobble per UTC day (interpolated within the day)."""
+    days = max(0.0, (at - account.created_at).total_seconds() / DAY_S)
+    rate = 0.001 + 0.004 * _unit(account.seed, "follower-rate")
+    trend = rate * GROWTH_HALF_LIFE_DAYS * math.log1p(days / GROWTH_HALF_LIFE_DAYS)
+    whole = int(days)
+    wobble = _jitter(account, whole) + (_jitter(account, whole + 1) - _jitter(account, whole)) * (
+        days - whole
+    )
+    return int(account.followers * math.exp(trend + wobble))
+
+
+def profile_views(account: SandboxAccount, at: datetime) -> int:
+    """Profile views of `at`'s UTC day: about 0.5-2 % of the followers, fewer at weekends,
+    the same whenever that day is asked about."""
+    start = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = start.date().toordinal()
+    share = 0.005 + 0.015 * _unit(account.seed, day, "profile-views")
+    weekend = 0.6 if start.weekday() >= 5 else 1.0
+    return int(followers(account, max(start, account.created_at)) * share * weekend)
+
+
+def _jitter(account: SandboxAccount, day: int) -> float:
+    if day <= 0:
+        return 0.0  # the account opens with exactly its configured followers
+    return FOLLOWER_JITTER * (2 * _unit(account.seed, day, "follower-jitter") - 1)
+
+
+def _comment_count(account: SandboxAccount, row: SandboxPost | LedgerRow, at: datetime) -> int:
     minutes = max(0.0, (at - row.received_at).total_seconds() / 60)
     ceiling = 1 + int(_unit(account.seed, row.id, "comments") * 12)
     return min(ceiling, int(minutes // 5))

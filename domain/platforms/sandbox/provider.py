@@ -9,6 +9,7 @@ from domain.platforms.base import (
     Account,
     AuthExpired,
     Capability,
+    ChannelMetrics,
     Credentials,
     Interaction,
     Platform,
@@ -86,6 +87,11 @@ class SandboxProvider:
     ) -> list[PostMetrics]:
         return await self.network.metrics(
             _account_id(credentials), token_hash(credentials.access_token), network_post_ids
+        )
+
+    async def fetch_channel_metrics(self, credentials: Credentials) -> ChannelMetrics:
+        return await self.network.channel_metrics(
+            _account_id(credentials), token_hash(credentials.access_token)
         )
 
     async def fetch_interactions(

@@ -71,10 +71,14 @@ def media_count(tweet: Mapping[str, Any]) -> int:
     return len(attachments.get("media_keys") or ())
 
 
-def metrics(tweet: Mapping[str, Any]) -> PostMetrics:
+def metrics(
+    tweet: Mapping[str, Any], media: Mapping[str, Mapping[str, Any]] | None = None
+) -> PostMetrics:
     """X reports likes, replies, reposts, quotes, bookmarks and impressions publicly; link
     clicks and the owner's impression count only in `non_public_metrics` (own posts, last 30
-    days). Reach, saves beyond bookmarks and video views have no X counterpart here."""
+    days). Video views are the attached videos' `public_metrics.view_count` (media expanded
+    with `attachments.media_keys`); posts without a video leave them None. Reach and watch
+    time have no X counterpart (media's non-public metrics count playback quartiles only)."""
     public = tweet.get("public_metrics") or {}
     private = tweet.get("non_public_metrics") or {}
     shares = _sum(public.get("retweet_count"), public.get("quote_count"))
@@ -86,7 +90,20 @@ def metrics(tweet: Mapping[str, Any]) -> PostMetrics:
         shares=shares,
         saves=public.get("bookmark_count"),
         clicks=private.get("url_link_clicks"),
+        video_views=_video_views(tweet, media or {}),
     )
+
+
+def media_by_key(payload: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    media = (payload.get("includes") or {}).get("media") or ()
+    return {str(item["media_key"]): item for item in media if item.get("media_key")}
+
+
+def _video_views(tweet: Mapping[str, Any], media: Mapping[str, Mapping[str, Any]]) -> int | None:
+    keys = (tweet.get("attachments") or {}).get("media_keys") or ()
+    videos = [media[key] for key in keys if (media.get(key) or {}).get("type") == "video"]
+    counts = [(item.get("public_metrics") or {}).get("view_count") for item in videos]
+    return _sum(*(count for count in counts if isinstance(count, int)))
 
 
 def interaction(

@@ -2,10 +2,12 @@
 
 Endpoints used (docs.x.com, X API v2):
   POST /2/tweets                       publish, reply, first comment (as a self-reply)
-  GET  /2/users/me                     fetch_account, the account's id for timelines
+  GET  /2/users/me                     fetch_account, the account's id for timelines;
+                                       user.fields=public_metrics: fetch_channel_metrics
   GET  /2/users/:id/tweets             find_published (recent own posts since a moment)
   GET  /2/users/:id/mentions           fetch_interactions (replies count as comments)
-  GET  /2/tweets?ids=                  fetch_metrics (public_metrics, non_public_metrics)
+  GET  /2/tweets?ids=                  fetch_metrics, 100 ids a call (public_metrics,
+                                       non_public_metrics; attached media's view_count)
   GET  /2/tweets/search/recent         search_mentions (last 7 days only)
   POST /2/media/upload, /2/media/metadata   media (see media.py)
   POST /2/oauth2/token                 refresh_token (grant_type=refresh_token)
@@ -37,6 +39,7 @@ from domain.platforms.base import (
     Account,
     AuthExpired,
     Capability,
+    ChannelMetrics,
     Credentials,
     Interaction,
     OAuthEndpoints,
@@ -101,6 +104,13 @@ class XProvider:
         body = await self._get(credentials, "/2/users/me", {"user.fields": "username,name"})
         user = body.get("data") or {}
         return Account(str(user["id"]), str(user.get("name") or user["username"]), user["username"])
+
+    async def fetch_channel_metrics(self, credentials: Credentials) -> ChannelMetrics:
+        """Followers from the user's public_metrics; X's API offers no profile visits."""
+        body = await self._get(credentials, "/2/users/me", {"user.fields": "public_metrics"})
+        public = (body.get("data") or {}).get("public_metrics") or {}
+        followers = public.get("followers_count")
+        return ChannelMetrics(followers=followers if isinstance(followers, int) else None)
 
     async def publish(self, credentials: Credentials, request: PublishRequest) -> PublishedPost:
         uploader = self._uploader()
@@ -257,14 +267,21 @@ class XProvider:
         self, credentials: Credentials, post_ids: list[str]
     ) -> list[PostMetrics]:
         """non_public_metrics is only served for the owner's posts of the last 30 days; when
-        X refuses it the public metrics are asked for alone."""
-        params = {"ids": ",".join(post_ids), "tweet.fields": "public_metrics,non_public_metrics"}
+        X refuses it the public metrics are asked for alone. Attached media come along
+        (expansions) for their view counts. Deleted posts are simply absent from `data`."""
+        params = {
+            "ids": ",".join(post_ids),
+            "tweet.fields": "public_metrics,non_public_metrics",
+            "expansions": "attachments.media_keys",
+            "media.fields": "type,public_metrics",
+        }
         try:
             body = await self._get(credentials, "/2/tweets", params)
         except Rejected:
             params["tweet.fields"] = "public_metrics"
             body = await self._get(credentials, "/2/tweets", params)
-        return [parsing.metrics(tweet) for tweet in body.get("data") or ()]
+        media = parsing.media_by_key(body)
+        return [parsing.metrics(tweet, media) for tweet in body.get("data") or ()]
 
     async def _interactions(
         self, credentials: Credentials, path: str, params: dict[str, str], user_id: str

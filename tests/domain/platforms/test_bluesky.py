@@ -304,3 +304,41 @@ async def test_expired_access_token_then_refresh(bluesky, state, credentials):
     assert (await bluesky.fetch_account(refreshed)).external_id == ME["did"]
     with pytest.raises(AuthExpired):
         await bluesky.refresh_token(credentials)  # the old refresh token was rotated away
+
+
+async def test_channel_metrics_read_followers_and_leave_profile_views_none(
+    bluesky, state, credentials
+):
+    audience = await bluesky.fetch_channel_metrics(credentials)
+    assert (audience.followers, audience.profile_views) == (3200, None)
+    [sent] = [r for r in state.requests if r.path == "app.bsky.actor.getProfile"][-1:]
+    assert sent.query["actor"] == ME["did"]
+
+
+@pytest.mark.parametrize(("mode", "error"), [("expired", AuthExpired), ("rate_limit", RateLimited)])
+async def test_channel_metrics_failures_fall_in_their_class(
+    bluesky, state, credentials, mode, error
+):
+    state.fail(mode, on=("GET app.bsky.actor.getProfile",))
+    with pytest.raises(error) as raised:
+        await bluesky.fetch_channel_metrics(credentials)
+    if mode == "rate_limit":
+        assert raised.value.retry_at > datetime.now(UTC) + timedelta(minutes=59)
+
+
+async def test_missing_session_token_is_auth_expired(bluesky, state, credentials):
+    credentials.access_token = "not-a-session"
+    with pytest.raises(AuthExpired):  # the PDS answers 401 AuthMissing
+        await bluesky.fetch_channel_metrics(credentials)
+
+
+async def test_metrics_read_25_posts_a_call(bluesky, state, credentials):
+    posts = [state.add_post(ME, f"Post {index}", likeCount=index) for index in range(119)]
+    uris = [post["uri"] for post in posts] + [f"at://{ME['did']}/{POST_COLLECTION}/gone"]
+    metrics = await bluesky.fetch_metrics(credentials, uris)
+    assert {m.network_post_id: m.likes for m in metrics} == {
+        post["uri"]: index for index, post in enumerate(posts)
+    }
+    assert all(m.video_views is None and m.watch_time_s is None for m in metrics)
+    calls = [r for r in state.requests if r.path == "app.bsky.feed.getPosts"]
+    assert len(calls) == 5

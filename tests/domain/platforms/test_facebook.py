@@ -23,6 +23,7 @@ from tests.domain.platforms.fakes.facebook import (
     PAGE_TOKEN,
     USER_TOKEN,
     FacebookState,
+    FakePost,
     create_app,
 )
 from tests.domain.platforms.fakes.graph import APP_SECRET
@@ -317,3 +318,102 @@ async def test_mentions_and_refresh_are_unsupported(facebook, page):
         await facebook.search_mentions(page, ["kopi"], an_hour_ago())
     with pytest.raises(Unsupported):
         await facebook.refresh_token(page)
+
+
+def add_posts(fake, count: int, **options) -> list[str]:
+    posts = [
+        FakePost(f"{PAGE_ID}_{fake.next_id()}", f"Post {index}", datetime.now(UTC), **options)
+        for index in range(count)
+    ]
+    fake.posts |= {post.id: post for post in posts}
+    return [post.id for post in posts]
+
+
+async def test_channel_metrics_read_followers_and_the_latest_days_page_views(facebook, fake, page):
+    today = datetime.now(UTC).replace(hour=7, minute=0, second=0, microsecond=0)
+    fake.page_views = [(today - timedelta(days=1), 41), (today, 57)]
+    audience = await facebook.fetch_channel_metrics(page)
+    assert (audience.followers, audience.profile_views) == (1534, 57)
+    [insights] = fake.seen("GET", f"{PAGE_ID}/insights")
+    assert (insights.params["metric"], insights.params["period"]) == ("page_views_total", "day")
+
+
+async def test_refused_page_insights_leave_profile_views_none(facebook, fake, page):
+    fake.page_insights_available = False
+    audience = await facebook.fetch_channel_metrics(page)
+    assert (audience.followers, audience.profile_views) == (1534, None)
+
+
+async def test_no_page_views_reported_yet_is_none_not_zero(facebook, fake, page):
+    assert (await facebook.fetch_channel_metrics(page)).profile_views is None
+
+
+@pytest.mark.parametrize(("mode", "error"), [("expired", AuthExpired), ("rate_limit", RateLimited)])
+async def test_channel_metrics_failures_fall_in_their_class(facebook, fake, page, mode, error):
+    fake.fail(mode, method="GET", path=PAGE_ID)
+    with pytest.raises(error) as raised:
+        await facebook.fetch_channel_metrics(page)
+    if mode == "rate_limit":
+        expected = datetime.now(UTC) + timedelta(minutes=fake.regain_minutes)
+        assert abs((raised.value.retry_at - expected).total_seconds()) < 5
+
+
+async def test_metrics_use_the_multiple_id_read_fifty_at_a_time(facebook, fake, page):
+    ids = add_posts(fake, 118)
+    for index, post_id in enumerate(ids):
+        fake.insights[post_id] = {"post_media_view": index, "post_clicks": 1}
+        fake.reactions[post_id] = index
+    gone = [f"{PAGE_ID}_404", f"{PAGE_ID}_410"]  # deleted since publishing
+    metrics = await facebook.fetch_metrics(page, ids + gone)
+    assert [m.network_post_id for m in metrics] == ids
+    assert [(m.impressions, m.likes) for m in metrics] == [(i, i) for i in range(118)]
+    reads = fake.seen("GET", "")
+    reads = [r for r in reads if r.path == ""]
+    # 50 + 50 + 20, the last refused for naming the deleted posts and read again without
+    assert [len(r.params["ids"].split(",")) for r in reads] == [50, 50, 20, 18]
+    assert "insights.metric(post_media_view" in reads[0].params["fields"]
+    assert not fake.seen("GET", "/insights")
+
+
+async def test_watch_time_of_video_posts_in_seconds(facebook, fake, page):
+    [video_post] = add_posts(fake, 1, kind="video")
+    [status] = add_posts(fake, 1)
+    fake.insights[video_post] = {
+        "post_media_view": 900,
+        "post_video_views": 310,
+        "post_video_view_time": 45_600,
+    }
+    fake.insights[status] = {"post_media_view": 100}
+    by_id = {m.network_post_id: m for m in await facebook.fetch_metrics(page, [video_post, status])}
+    assert (by_id[video_post].video_views, by_id[video_post].watch_time_s) == (310, 46)
+    assert by_id[video_post].impressions == 900
+    assert by_id[status].video_views is None and by_id[status].watch_time_s is None
+
+
+async def test_watch_time_of_videos_published_through_the_videos_edge(facebook, fake, page):
+    published = await facebook.publish(page, PublishRequest("t", "Pour over", media=(VIDEO,)))
+    video_id = published.network_post_id
+    fake.video_insights[video_id] = {"total_video_views": 120, "total_video_view_total_time": 9_400}
+    fake.reactions[fake.videos[video_id]] = 6
+    [metrics] = await facebook.fetch_metrics(page, [video_id])
+    assert (metrics.video_views, metrics.watch_time_s, metrics.likes) == (120, 9, 6)
+    assert metrics.impressions is None and metrics.shares is None
+
+
+async def test_retired_video_metrics_leave_the_rest(facebook, fake, page):
+    [video_post] = add_posts(fake, 1, kind="video")
+    fake.insights[video_post] = {"post_media_view": 900, "post_video_view_time": 5_000}
+    fake.retired_metrics = {"post_video_view_time"}
+    [metrics] = await facebook.fetch_metrics(page, [video_post])
+    assert metrics.impressions == 900
+    assert metrics.video_views is None and metrics.watch_time_s is None
+
+
+async def test_a_batch_whose_insights_are_refused_reads_them_post_by_post(facebook, fake, page):
+    ids = add_posts(fake, 3)
+    fake.insights[ids[0]] = {"post_media_view": 70}
+    fake.retired_metrics = {"post_clicks"}  # refuses the batch's insights (and each post's)
+    metrics = await facebook.fetch_metrics(page, ids)
+    assert [m.network_post_id for m in metrics] == ids
+    assert all(m.impressions is None and m.likes == 0 for m in metrics)
+    assert len(fake.seen("GET", "/insights")) == 3

@@ -326,3 +326,56 @@ async def test_refused_refresh_is_auth_expired(linkedin):
 async def test_mentions_are_unsupported(linkedin, member):
     with pytest.raises(Unsupported):
         await linkedin.search_mentions(member, ["kopi"], an_hour_ago())
+
+
+async def test_organization_channel_metrics(linkedin, fake, organization):
+    today = datetime.now(UTC).date()
+    fake.page_views = {today - timedelta(days=5): 99, today - timedelta(days=2): 31}
+    fake.page_views[today - timedelta(days=1)] = 47  # today is not reported yet
+    audience = await linkedin.fetch_channel_metrics(organization)
+    assert (audience.followers, audience.profile_views) == (4210, 47)
+    [size] = fake.seen("GET", "/rest/networkSizes/")
+    assert size.raw_path == "/rest/networkSizes/urn%3Ali%3Aorganization%3A2414183"
+    assert "edgeType=COMPANY_FOLLOWED_BY_MEMBER" in size.query
+    [statistics] = fake.seen("GET", "/rest/organizationPageStatistics")
+    assert "timeGranularityType:DAY" in statistics.query
+
+
+async def test_no_page_views_reported_is_none_not_zero(linkedin, fake, organization):
+    audience = await linkedin.fetch_channel_metrics(organization)
+    assert (audience.followers, audience.profile_views) == (4210, None)
+
+
+async def test_member_channel_metrics(linkedin, fake, member):
+    audience = await linkedin.fetch_channel_metrics(member)
+    assert (audience.followers, audience.profile_views) == (None, None)  # scope not granted
+    fake.member_followers = 812
+    assert (await linkedin.fetch_channel_metrics(member)).followers == 812
+
+
+@pytest.mark.parametrize(("mode", "error"), [("expired", AuthExpired), ("rate_limit", RateLimited)])
+async def test_channel_metrics_failures_fall_in_their_class(
+    linkedin, fake, organization, mode, error
+):
+    fake.fail(mode, method="GET", path=f"/rest/networkSizes/{ORGANIZATION}")
+    with pytest.raises(error) as raised:
+        await linkedin.fetch_channel_metrics(organization)
+    if mode == "rate_limit":  # LinkedIn sends no reset header: the one-minute default
+        assert raised.value.retry_at > datetime.now(UTC) + timedelta(seconds=50)
+
+
+async def test_member_metrics_read_twenty_posts_a_call(linkedin, fake, member):
+    shares = [
+        (await linkedin.publish(member, PublishRequest(f"t{i}", f"Post {i}"))).network_post_id
+        for i in range(41)
+    ]
+    for index, share in enumerate(shares):
+        fake.statistics[share] = {"likeCount": index}
+    gone = "urn:li:share:404"
+    metrics = await linkedin.fetch_metrics(member, [*shares, gone])
+    assert [(m.network_post_id, m.likes) for m in metrics] == [
+        (share, index) for index, share in enumerate(shares)
+    ]
+    assert all(m.watch_time_s is None and m.video_views is None for m in metrics)
+    batches = [s for s in fake.requests if s.path == "/rest/socialActions"]
+    assert len(batches) == 3 and not fake.seen("GET", "/rest/socialActions/")

@@ -265,3 +265,49 @@ async def test_search_mentions_uses_search_and_tag_timelines(mastodon, state, cr
 async def test_credentials_without_instance_need_reconnecting(mastodon):
     with pytest.raises(AuthExpired):
         await mastodon.fetch_account(Credentials(access_token="m-access-1"))
+
+
+async def test_channel_metrics_read_followers_and_leave_profile_views_none(
+    mastodon, state, credentials
+):
+    audience = await mastodon.fetch_channel_metrics(credentials)
+    assert (audience.followers, audience.profile_views) == (ME["followers_count"], None)
+    assert state.recorded("GET", "/api/v1/accounts/verify_credentials")
+
+
+@pytest.mark.parametrize(("mode", "error"), [("expired", AuthExpired), ("rate_limit", RateLimited)])
+async def test_channel_metrics_failures_fall_in_their_class(
+    mastodon, state, credentials, mode, error
+):
+    state.fail(mode, on=("GET /api/v1/accounts/verify_credentials",))
+    with pytest.raises(error) as raised:
+        await mastodon.fetch_channel_metrics(credentials)
+    if mode == "rate_limit":
+        assert raised.value.retry_at > datetime.now(UTC) + timedelta(minutes=4)
+
+
+async def test_metrics_read_twenty_statuses_a_call(mastodon, state, credentials):
+    statuses = [
+        state.add_status(ME, f"Post {index}", favourites_count=index) for index in range(119)
+    ]
+    ids = [status["id"] for status in statuses] + ["404404"]  # one deleted since
+    metrics = await mastodon.fetch_metrics(credentials, ids)
+    assert {m.network_post_id: m.likes for m in metrics} == {
+        status["id"]: index for index, status in enumerate(statuses)
+    }
+    assert all(m.video_views is None and m.watch_time_s is None for m in metrics)
+    batches = state.recorded("GET", "/api/v1/statuses")
+    assert len(batches) == 6 and not [r for r in state.requests if "/statuses/" in r.path]
+
+
+async def test_metrics_on_an_instance_before_4_3_read_status_by_status(
+    mastodon, state, credentials
+):
+    state.batch_statuses = False
+    statuses = [state.add_status(ME, f"Post {index}") for index in range(25)]
+    ids = [status["id"] for status in statuses] + ["404404"]
+    metrics = await mastodon.fetch_metrics(credentials, ids)
+    assert [m.network_post_id for m in metrics] == ids[:-1]
+    assert len(state.recorded("GET", "/api/v1/statuses")) == 1  # tried once, then remembered
+    await mastodon.fetch_metrics(credentials, ids[:2])
+    assert len(state.recorded("GET", "/api/v1/statuses")) == 1

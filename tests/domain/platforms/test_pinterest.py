@@ -320,3 +320,91 @@ async def test_no_comments_replies_or_mentions(pinterest, channel):
         await pinterest.reply(channel, "1", "hi")
     with pytest.raises(Unsupported):
         await pinterest.search_mentions(channel, ["kopi"], an_hour_ago())
+
+
+async def test_channel_metrics_read_followers_and_the_latest_profile_visits(
+    pinterest, fake, channel
+):
+    today = datetime.now(UTC).date()
+    fake.profile_visits = {today - timedelta(days=2): 14, today - timedelta(days=1): 23}
+    audience = await pinterest.fetch_channel_metrics(channel)
+    assert (audience.followers, audience.profile_views) == (1200, 23)  # today: PROCESSING
+    [analytics] = fake.seen("GET", "/user_account/analytics")
+    assert analytics.params["end_date"] == today.isoformat()
+    assert "metric_types" not in analytics.params  # PROFILE_VISIT comes with "all"
+
+
+async def test_no_profile_visits_reported_is_none_not_zero(pinterest, fake, channel):
+    assert (await pinterest.fetch_channel_metrics(channel)).profile_views is None
+    fake.fail("forbidden", path="/user_account/analytics")  # e.g. not a business account
+    audience = await pinterest.fetch_channel_metrics(channel)
+    assert (audience.followers, audience.profile_views) == (1200, None)
+
+
+@pytest.mark.parametrize(("mode", "error"), [("expired", AuthExpired), ("rate_limit", RateLimited)])
+async def test_channel_metrics_failures_fall_in_their_class(pinterest, fake, channel, mode, error):
+    fake.fail(mode, path="/user_account")
+    with pytest.raises(error) as raised:
+        await pinterest.fetch_channel_metrics(channel)
+    if mode == "rate_limit":
+        expected = datetime.now(UTC) + timedelta(seconds=RESET_S)
+        assert abs((raised.value.retry_at - expected).total_seconds()) < 5
+
+
+async def test_video_pins_report_views_and_watch_time(pinterest, fake, channel):
+    video = await pinterest.publish(channel, pin_request("v", media=(VIDEO,)))
+    image = await pinterest.publish(channel, pin_request("i"))
+    for pin in (video, image):
+        fake.analytics[pin.network_post_id] = {
+            "IMPRESSION": 400,
+            "VIDEO_MRC_VIEW": 150,
+            "VIDEO_V50_WATCH_TIME": 361_500,
+        }
+    by_id = {
+        m.network_post_id: m
+        for m in await pinterest.fetch_metrics(
+            channel, [video.network_post_id, image.network_post_id]
+        )
+    }
+    assert (
+        by_id[video.network_post_id].video_views,
+        by_id[video.network_post_id].watch_time_s,
+    ) == (
+        150,
+        362,
+    )
+    assert by_id[image.network_post_id].video_views is None
+    assert by_id[image.network_post_id].watch_time_s is None
+
+
+async def test_metrics_read_100_pins_a_call(pinterest, fake, channel):
+    pins = [fake.add_pin(BOARD_ID, f"Pin {index}")["id"] for index in range(120)]
+    for index, pin_id in enumerate(pins):
+        fake.analytics[pin_id] = {"IMPRESSION": index}
+    metrics = await pinterest.fetch_metrics(channel, pins)
+    assert [(m.network_post_id, m.impressions) for m in metrics] == list(
+        zip(pins, range(120), strict=True)
+    )
+    bulk = fake.seen("GET", "/pins/analytics")
+    assert [len(call.params["pin_ids"].split(",")) for call in bulk] == [100, 20]
+    assert len(fake.seen("GET", "/pins/")) == 2
+
+
+async def test_without_the_multi_pin_beta_pins_are_read_one_by_one(pinterest, fake, channel):
+    fake.bulk_analytics = False
+    fake.refuse_video_types_on_images = True
+    pins = [fake.add_pin(BOARD_ID, f"Pin {index}")["id"] for index in range(3)]
+    fake.analytics[pins[0]] = {"IMPRESSION": 70, "SAVE": 4}
+    metrics = await pinterest.fetch_metrics(channel, [*pins, "999999"])  # one pin deleted
+    assert [(m.network_post_id, m.impressions) for m in metrics] == [
+        (pins[0], 70),
+        (pins[1], None),
+        (pins[2], None),
+    ]
+    assert metrics[0].video_views is None and metrics[0].watch_time_s is None
+
+
+async def test_an_expired_token_on_the_multi_pin_read_is_auth_expired(pinterest, fake, channel):
+    fake.fail("expired", path="/pins/analytics")
+    with pytest.raises(AuthExpired):
+        await pinterest.fetch_metrics(channel, ["1"])

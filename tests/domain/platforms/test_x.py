@@ -329,3 +329,42 @@ async def test_rejected_refresh_token_needs_reauthorisation(x, credentials):
     credentials.refresh_token = "revoked"
     with pytest.raises(AuthExpired):
         await x.refresh_token(credentials)
+
+
+async def test_channel_metrics_read_followers_and_leave_profile_views_none(x, state, credentials):
+    audience = await x.fetch_channel_metrics(credentials)
+    assert audience.followers == 5400
+    assert audience.profile_views is None  # X's API has no profile visits: null, never 0
+    [sent] = state.recorded("GET", "/2/users/me")
+    assert sent.query["user.fields"] == "public_metrics"
+
+
+@pytest.mark.parametrize(("mode", "error"), [("expired", AuthExpired), ("rate_limit", RateLimited)])
+async def test_channel_metrics_failures_fall_in_their_class(x, state, credentials, mode, error):
+    state.fail(mode, on=("GET /2/users/me",))
+    with pytest.raises(error) as raised:
+        await x.fetch_channel_metrics(credentials)
+    if mode == "rate_limit":
+        expected = datetime.now(UTC) + timedelta(seconds=900)
+        assert abs(raised.value.retry_at - expected) < timedelta(seconds=5)
+
+
+async def test_video_views_come_from_the_attached_video(x, state, credentials):
+    video = state.add_tweet(ME["id"], "Video", media_keys=["7_1001"])
+    photo = state.add_tweet(ME["id"], "Foto", media_keys=["3_1002"])
+    state.media_views["7_1001"] = 4321
+    by_id = {m.network_post_id: m for m in await x.fetch_metrics(credentials, [video.id, photo.id])}
+    assert by_id[video.id].video_views == 4321
+    assert by_id[photo.id].video_views is None
+    assert by_id[video.id].watch_time_s is None  # X reports no watch time
+    [lookup] = state.recorded("GET", "/2/tweets")
+    assert lookup.query["expansions"] == "attachments.media_keys"
+
+
+async def test_metrics_batch_100_ids_a_lookup_and_skip_deleted_posts(x, state, credentials):
+    tweets = [state.add_tweet(ME["id"], f"Post {index}") for index in range(118)]
+    ids = [tweet.id for tweet in tweets] + ["1", "2"]  # two posts deleted since
+    metrics = await x.fetch_metrics(credentials, ids)
+    assert {m.network_post_id for m in metrics} == {tweet.id for tweet in tweets}
+    lookups = state.recorded("GET", "/2/tweets")
+    assert [len(r.query["ids"].split(",")) for r in lookups] == [100, 20]

@@ -4,8 +4,12 @@ Shapes follow developers.facebook.com: pages-api/posts (`POST /{page-id}/feed` a
 `{"id": "<page>_<post>"}`), page/photos (`published=false` answers `{"id"}`), page/videos,
 `GET /{page-id}/feed` with `data`/`paging`, pages-api/getting-started (`GET /me/accounts`
 with `access_token`, `tasks`), reference/insights (`{"data": [{"name", "period",
-"values": [{"value"}]}]}`) and object/comments. Like the real API it refuses a status
-identical to the Page's previous one (error 506).
+"values": [{"value"}]}]}`, Page metrics `period=day` with one value per day and its
+`end_time`), video/video_insights, the Page's `followers_count`, object/comments, and the
+multiple-ID read with field expansion (`GET /?ids=a,b&fields=reactions.summary(
+total_count).limit(0),insights.metric(x,y)` answers `{"a": {...}, "b": {...}}`, at most 50
+ids, and refuses the whole read with error 803 naming ids that do not exist). Like the real
+API it refuses a status identical to the Page's previous one (error 506).
 """
 
 from __future__ import annotations
@@ -31,8 +35,11 @@ from tests.domain.platforms.fakes.graph import (
     failure_after,
     failure_before,
     graph_time,
+    insights_body,
+    missing_aliases,
     proof_is_valid,
     read,
+    split_fields,
     usage_headers,
 )
 
@@ -55,6 +62,14 @@ class FakePost:
     media: list[str] = field(default_factory=list)
     kind: str = "status"
 
+    @property
+    def status_type(self) -> str:
+        return {
+            "photo": "added_photos",
+            "video": "added_video",
+            "status": "shared_story" if self.link else "mobile_status_update",
+        }[self.kind]
+
 
 @dataclass
 class FakeComment:
@@ -73,6 +88,12 @@ class FacebookState(GraphState):
     comments: dict[str, FakeComment] = field(default_factory=dict)
     insights: dict[str, dict[str, int]] = field(default_factory=dict)
     insights_available: bool = True
+    retired_metrics: set[str] = field(default_factory=set)
+    videos: dict[str, str] = field(default_factory=dict)  # video id -> its feed post id
+    video_insights: dict[str, dict[str, int]] = field(default_factory=dict)
+    followers: int = 1534
+    page_views: list[tuple[datetime, int]] = field(default_factory=list)
+    page_insights_available: bool = True
     reactions: dict[str, int] = field(default_factory=dict)
     shares: dict[str, int] = field(default_factory=dict)
     ids: count = field(default_factory=lambda: count(1))
@@ -103,7 +124,7 @@ class FacebookState(GraphState):
 def create_app(state: FacebookState) -> Starlette:
     async def graph(request: Request) -> JSONResponse:
         seen = await read(request, state, "")
-        seen.path = seen.path.split("/", 1)[1] if seen.path.startswith("v") else seen.path
+        seen.path = seen.path.partition("/")[2] if seen.path.startswith("v") else seen.path
         mode = state.failure_for(seen.method, seen.path)
         if mode in BEFORE:
             return failure_before(mode, state, PAGE_ID)
@@ -134,10 +155,17 @@ def exchange(seen: Seen) -> JSONResponse:
 def _route(state: FacebookState, seen: Seen) -> JSONResponse:
     parts = seen.path.split("/")
     head, edge = parts[0], parts[1] if len(parts) > 1 else None
+    if head == "" and seen.method == "GET" and "ids" in seen.params:
+        return _multiple(state, seen)
     if head == "me" and edge == "accounts":
         return accounts(seen)
-    if head == PAGE_ID and edge is None:
-        return JSONResponse({"id": PAGE_ID, "name": "Kopi Kita", "username": "kopikita"})
+    if head == PAGE_ID and edge is None and seen.method == "GET":
+        page = {"id": PAGE_ID, "name": "Kopi Kita", "username": "kopikita"}
+        page["followers_count"] = state.followers
+        wanted = seen.params.get("fields", "id,name").split(",")
+        return JSONResponse({key: page[key] for key in ["id", *wanted] if key in page})
+    if head == PAGE_ID and edge == "insights":
+        return _page_insights(state, seen)
     if head == PAGE_ID and seen.method == "POST":
         handler = {"photos": _photo, "feed": _post, "videos": _video}.get(edge or "")
         if handler:
@@ -146,10 +174,14 @@ def _route(state: FacebookState, seen: Seen) -> JSONResponse:
         return _feed(state, seen)
     if edge == "comments":
         return _comment(state, seen, head) if seen.method == "POST" else _comments(state, head)
-    if edge == "insights":
-        return _insights(state, head)
-    if edge is None and head in state.posts:
-        return _counts(state, head)
+    if edge in ("insights", "video_insights"):
+        fields = [(edge, {"metric": seen.params.get("metric", "")})]
+        node = _node(state, head, fields)
+        return node if isinstance(node, JSONResponse) else JSONResponse(node[edge])
+    if edge is None and (head in state.posts or head in state.videos):
+        default = "reactions.summary(total_count),comments.summary(total_count),shares"
+        node = _node(state, head, split_fields(seen.params.get("fields", default)))
+        return node if isinstance(node, JSONResponse) else JSONResponse(node)
     return error(
         400,
         100,
@@ -228,6 +260,7 @@ def _video(state: FacebookState, seen: Seen) -> JSONResponse:
     post = FakePost(f"{PAGE_ID}_{video_id}", seen.form.get("description", ""), datetime.now(UTC))
     post.kind, post.media = "video", [seen.form.get("file_url", "")]
     state.posts[post.id] = post
+    state.videos[video_id] = post.id
     return JSONResponse({"id": video_id})
 
 
@@ -285,31 +318,85 @@ def _comments(state: FacebookState, target: str) -> JSONResponse:
     return JSONResponse({"data": data, "paging": {"cursors": {"before": "QVFI", "after": "QVFJ"}}})
 
 
-def _insights(state: FacebookState, post_id: str) -> JSONResponse:
-    if not state.insights_available:
+def _multiple(state: FacebookState, seen: Seen) -> JSONResponse:
+    ids = [i for i in seen.params["ids"].split(",") if i]
+    if len(ids) > 50:
+        return error(400, 100, "(#100) Too many IDs. Maximum: 50. Provided: " + str(len(ids)))
+    unknown = [i for i in ids if i not in state.posts and i not in state.videos]
+    if unknown:
+        return missing_aliases(unknown)
+    fields = split_fields(seen.params.get("fields", "id"))
+    found = {}
+    for object_id in ids:
+        node = _node(state, object_id, fields)
+        if isinstance(node, JSONResponse):
+            return node  # one object's refused field fails the whole read
+        found[object_id] = node
+    return JSONResponse(found)
+
+
+def _node(
+    state: FacebookState, object_id: str, fields: list[tuple[str, dict[str, str]]]
+) -> dict | JSONResponse:
+    """A Page post (`{page}_{post}`) or a Video with the requested fields and edges; a field
+    the object's type lacks, or a metric that is not valid for it, refuses the request."""
+    video = object_id in state.videos
+    post = state.posts.get(state.videos.get(object_id, object_id))
+    if post is None:
+        return error(400, 100, f"(#100) Object with ID '{object_id}' does not exist")
+    node: dict = {"id": object_id}
+    for name, options in fields:
+        if name == "id":
+            continue
+        if name == "reactions":
+            count = state.reactions.get(post.id, 0)
+            node[name] = {"data": [], "summary": {"total_count": count}}
+        elif name == "comments":
+            count = sum(1 for c in state.comments.values() if c.target == post.id)
+            node[name] = {"data": [], "summary": {"order": "ranked", "total_count": count}}
+        elif name == "shares" and not video:
+            if state.shares.get(post.id):
+                node[name] = {"count": state.shares[post.id]}
+        elif name == "status_type" and not video:
+            node[name] = post.status_type
+        elif name == "insights" and not video:
+            answer = _insights(state, post.id, options.get("metric", ""))
+            if isinstance(answer, JSONResponse):
+                return answer
+            node[name] = answer
+        elif name == "video_insights" and video:
+            node[name] = insights_body(
+                object_id,
+                "video_insights",
+                _chosen(state.video_insights.get(object_id, {}), options.get("metric")),
+                "lifetime",
+            )
+        else:
+            kind = "Video" if video else "Post"
+            return error(
+                400, 100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({kind})"
+            )
+    return node
+
+
+def _chosen(values: dict[str, int], metrics: str | None) -> dict[str, int]:
+    wanted = metrics.split(",") if metrics else list(values)
+    return {name: values[name] for name in wanted if name in values}
+
+
+def _insights(state: FacebookState, post_id: str, metrics: str) -> dict | JSONResponse:
+    wanted = set(metrics.split(",")) if metrics else set()
+    if not state.insights_available or wanted & state.retired_metrics:
         return error(400, 100, "(#100) The value must be a valid insights metric")
-    values = state.insights.get(post_id, {})
-    data = [
-        {
-            "name": name,
-            "period": "lifetime",
-            "values": [{"value": value}],
-            "title": name.replace("_", " ").title(),
-            "description": f"Lifetime: {name}",
-            "id": f"{post_id}/insights/{name}/lifetime",
-        }
-        for name, value in values.items()
-    ]
-    return JSONResponse({"data": data, "paging": {"previous": "", "next": ""}})
+    values = _chosen(state.insights.get(post_id, {}), metrics or None)
+    return insights_body(post_id, "insights", values, "lifetime")
 
 
-def _counts(state: FacebookState, post_id: str) -> JSONResponse:
-    comments = sum(1 for c in state.comments.values() if c.target == post_id)
-    body: dict = {
-        "id": post_id,
-        "reactions": {"data": [], "summary": {"total_count": state.reactions.get(post_id, 0)}},
-        "comments": {"data": [], "summary": {"order": "ranked", "total_count": comments}},
-    }
-    if state.shares.get(post_id):
-        body["shares"] = {"count": state.shares[post_id]}
-    return JSONResponse(body)
+def _page_insights(state: FacebookState, seen: Seen) -> JSONResponse:
+    """`page_views_total` with period=day: one value per day, each with its end_time (the
+    day's end, Pacific time, as Graph reports it)."""
+    metric, period = seen.params.get("metric"), seen.params.get("period")
+    if not state.page_insights_available or metric != "page_views_total" or period != "day":
+        return error(400, 100, "(#100) The value must be a valid insights metric")
+    points = [{"value": value, "end_time": graph_time(end)} for end, value in state.page_views]
+    return JSONResponse(insights_body(PAGE_ID, "insights", {metric: points}, "day"))

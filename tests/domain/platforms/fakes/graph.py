@@ -162,5 +162,54 @@ async def failure_after(mode: str, state: GraphState) -> JSONResponse:
     return error(500, 1, "An unknown error has occurred.", is_transient=True)
 
 
+def split_fields(spec: str) -> list[tuple[str, dict[str, str]]]:
+    """A `fields` value as (name, modifiers): `a,insights.metric(x,y),comments.summary(
+    total_count).limit(0)` gives [("a", {}), ("insights", {"metric": "x,y"}), ("comments",
+    {"summary": "total_count", "limit": "0"})] (field expansion syntax)."""
+    parts, depth, current = [], 0, ""
+    for char in spec:
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        current += char
+    parts.append(current)
+    fields = []
+    for part in filter(None, (p.strip() for p in parts)):
+        name, *modifiers = part.split(".")
+        options = {}
+        for modifier in ".".join(modifiers).split(")."):
+            if "(" in modifier:
+                key, _, value = modifier.partition("(")
+                options[key] = value.rstrip(")")
+        fields.append((name, options))
+    return fields
+
+
+def missing_aliases(ids: list[str]) -> JSONResponse:
+    """What Graph answers when a multiple-ID read names objects that do not exist."""
+    return error(
+        404, 803, f"(#803) Some of the aliases you requested do not exist: {','.join(ids)}"
+    )
+
+
+def insights_body(object_id: str, edge: str, values: dict[str, Any], period: str) -> dict:
+    return {
+        "data": [
+            {
+                "name": name,
+                "period": period,
+                "values": value if isinstance(value, list) else [{"value": value}],
+                "title": name.replace("_", " ").title(),
+                "description": f"{period.title()}: {name}",
+                "id": f"{object_id}/{edge}/{name}/{period}",
+            }
+            for name, value in values.items()
+        ],
+        "paging": {"previous": "", "next": ""},
+    }
+
+
 def graph_time(moment) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")

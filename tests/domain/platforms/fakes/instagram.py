@@ -6,7 +6,14 @@ carry `is_carousel_item`, the album `media_type=CAROUSEL` and `children`), ig-co
 (`status_code` IN_PROGRESS → FINISHED, or ERROR/EXPIRED with a `status` text),
 ig-user/media_publish, ig-user/content_publishing_limit (`{"data": [{"quota_usage",
 "config": {"quota_total", "quota_duration"}}]}`), instagram-media/insights (error 10 "Not
-enough viewers" for new media), instagram-media/comments and ig-comment/replies.
+enough viewers" for new media), instagram-media/comments and ig-comment/replies. Media
+carry `media_type` (IMAGE, VIDEO, CAROUSEL_ALBUM) and `media_product_type` (FEED, REELS);
+reel-only insight metrics (ig_reels_video_view_total_time, in milliseconds) are refused
+for other media. The multiple-ID read (`GET /?ids=a,b&fields=like_count,insights.metric(
+views,reach)`, at most 50 ids, error 803 naming ids that do not exist) refuses the whole
+read when one media's insights are refused. instagram-user/insights: `profile_views` with
+`metric_type=total_value&period=day` answers `{"data": [{"name", "period", "total_value":
+{"value"}}]}`.
 """
 
 from __future__ import annotations
@@ -37,10 +44,14 @@ from tests.domain.platforms.fakes.graph import (
     failure_after,
     failure_before,
     graph_time,
+    missing_aliases,
     proof_is_valid,
     read,
+    split_fields,
     usage_headers,
 )
+
+REEL_METRICS = frozenset({"ig_reels_video_view_total_time", "ig_reels_avg_watch_time"})
 
 
 @dataclass
@@ -67,6 +78,8 @@ class Media:
     created: datetime
     container: str
     like_count: int = 0
+    media_type: str = "IMAGE"
+    product_type: str = "FEED"
 
 
 @dataclass
@@ -85,6 +98,8 @@ class InstagramState(GraphState):
     media: dict[str, Media] = field(default_factory=dict)
     comments: dict[str, Comment] = field(default_factory=dict)
     insights: dict[str, dict[str, int]] = field(default_factory=dict)
+    followers: int = 8800
+    profile_views: int | None = 64
     quota_usage: int = 0
     quota_total: int = 100
     video_polls: int = 2
@@ -114,7 +129,7 @@ class InstagramState(GraphState):
 def create_app(state: InstagramState) -> Starlette:
     async def graph(request: Request) -> JSONResponse:
         seen = await read(request, state, "")
-        seen.path = seen.path.split("/", 1)[1] if seen.path.startswith("v") else seen.path
+        seen.path = seen.path.partition("/")[2] if seen.path.startswith("v") else seen.path
         mode = state.failure_for(seen.method, seen.path)
         if mode in BEFORE:
             return failure_before(mode, state, IG_USER_ID)
@@ -136,11 +151,12 @@ def _route(state: InstagramState, seen: Seen) -> JSONResponse:
     head, edge = parts[0], parts[1] if len(parts) > 1 else None
     if head == "me" and edge == "accounts":
         return accounts(seen)
+    if head == "" and seen.method == "GET" and "ids" in seen.params:
+        return _multiple(state, seen)
     if head == IG_USER_ID:
         routes = {
-            (None, "GET"): lambda: JSONResponse(
-                {"id": IG_USER_ID, "username": "kopikita.id", "name": "Kopi Kita"}
-            ),
+            (None, "GET"): lambda: _user(state, seen),
+            ("insights", "GET"): lambda: _user_insights(state, seen),
             ("content_publishing_limit", "GET"): lambda: _limit(state),
             ("media", "POST"): lambda: _container(state, seen),
             ("media", "GET"): lambda: _media_list(state, seen),
@@ -210,6 +226,9 @@ def _publish(state: InstagramState, seen: Seen) -> JSONResponse:
     media = Media(
         state.next_id(), container.fields.get("caption", ""), datetime.now(UTC), container.id
     )
+    kind = container.fields.get("media_type", "IMAGE")
+    media.media_type = {"REELS": "VIDEO", "CAROUSEL": "CAROUSEL_ALBUM"}.get(kind, kind)
+    media.product_type = "REELS" if kind == "REELS" else "FEED"
     state.media[media.id] = media
     return JSONResponse({"id": media.id})
 
@@ -228,9 +247,104 @@ def _media_list(state: InstagramState, seen: Seen) -> JSONResponse:
     return JSONResponse(body)
 
 
+def _user(state: InstagramState, seen: Seen) -> JSONResponse:
+    user = {
+        "id": IG_USER_ID,
+        "username": "kopikita.id",
+        "name": "Kopi Kita",
+        "followers_count": state.followers,
+        "follows_count": 12,
+        "media_count": len(state.media),
+    }
+    wanted = seen.params.get("fields", "id,username,name").split(",")
+    return JSONResponse({key: user[key] for key in ["id", *wanted] if key in user})
+
+
+def _user_insights(state: InstagramState, seen: Seen) -> JSONResponse:
+    metric = seen.params.get("metric")
+    if metric != "profile_views" or state.profile_views is None:
+        return error(
+            400,
+            100,
+            "(#100) metric[0] must be one of the following values: reach, follower_count, "
+            "online_followers, accounts_engaged, total_interactions, likes, comments, shares, "
+            "saves, replies, follows_and_unfollows, profile_links_taps, views",
+        )
+    if seen.params.get("period") != "day" or seen.params.get("metric_type") != "total_value":
+        return error(400, 100, "(#100) The profile_views metric only supports total_value")
+    return JSONResponse(
+        {
+            "data": [
+                {
+                    "name": "profile_views",
+                    "period": "day",
+                    "title": "Profile views",
+                    "description": "The number of times your profile was visited.",
+                    "total_value": {"value": state.profile_views},
+                    "id": f"{IG_USER_ID}/insights/profile_views/day",
+                }
+            ]
+        }
+    )
+
+
+def _multiple(state: InstagramState, seen: Seen) -> JSONResponse:
+    ids = [i for i in seen.params["ids"].split(",") if i]
+    if len(ids) > 50:
+        return error(400, 100, f"(#100) Too many IDs. Maximum: 50. Provided: {len(ids)}")
+    unknown = [i for i in ids if i not in state.media]
+    if unknown:
+        return missing_aliases(unknown)
+    found = {}
+    for media_id in ids:
+        node = _media_fields(state, state.media[media_id])
+        body = {"id": media_id}
+        for name, options in split_fields(seen.params.get("fields", "id")):
+            if name == "insights":
+                answer = _insights(state, media_id, options.get("metric", ""))
+                if isinstance(answer, JSONResponse):
+                    return answer  # one media's refusal fails the whole read
+                body[name] = answer
+            elif name in node:
+                body[name] = node[name]
+        found[media_id] = body
+    return JSONResponse(found)
+
+
+def _insights(state: InstagramState, media_id: str, metrics: str) -> dict | JSONResponse:
+    media = state.media[media_id]
+    wanted = [name for name in metrics.split(",") if name]
+    for name in wanted:
+        if name in REEL_METRICS and media.product_type != "REELS":
+            return error(
+                400,
+                100,
+                f"(#100) The Media Insights API does not support the {name} metric for this "
+                "media product type.",
+            )
+    values = state.insights.get(media_id)
+    if values is None:
+        return error(400, 10, "(#10) Not enough viewers for the media to show insights", 2108006)
+    return {
+        "data": [
+            {
+                "name": name,
+                "period": "lifetime",
+                "values": [{"value": values[name]}],
+                "title": name.title(),
+                "id": f"{media_id}/insights/{name}/lifetime",
+            }
+            for name in wanted
+            if name in values
+        ]
+    }
+
+
 def _media_fields(state: InstagramState, media: Media) -> dict:
     return {
         "id": media.id,
+        "media_type": media.media_type,
+        "media_product_type": media.product_type,
         "caption": media.caption,
         "timestamp": graph_time(media.created),
         "permalink": f"https://www.instagram.com/p/C{media.id[-6:]}x/",
@@ -245,25 +359,8 @@ def _media_route(state: InstagramState, seen: Seen, media_id: str, edge: str | N
         wanted = seen.params.get("fields", "id").split(",")
         return JSONResponse({key: fields[key] for key in ["id", *wanted] if key in fields})
     if edge == "insights":
-        values = state.insights.get(media_id)
-        if values is None:
-            return error(
-                400, 10, "(#10) Not enough viewers for the media to show insights", 2108006
-            )
-        return JSONResponse(
-            {
-                "data": [
-                    {
-                        "name": name,
-                        "period": "lifetime",
-                        "values": [{"value": value}],
-                        "title": name.title(),
-                        "id": f"{media_id}/insights/{name}/lifetime",
-                    }
-                    for name, value in values.items()
-                ]
-            }
-        )
+        answer = _insights(state, media_id, seen.params.get("metric", ""))
+        return answer if isinstance(answer, JSONResponse) else JSONResponse(answer)
     if edge == "comments" and seen.method == "POST":
         comment = state.add_comment(media_id, seen.form.get("message", ""), "kopikita.id")
         return JSONResponse({"id": comment.id})

@@ -5,8 +5,12 @@ Shapes follow learn.microsoft.com/linkedin: posts-api (201 with the URN in `x-re
 FINDER `q=author` answers `{"paging", "elements"}` with `commentary`, `createdAt` in ms),
 images-api and videos-api (`{"value": {...}}`), comments-api, share-statistics
 (`shares=List(urn%3Ali%3Ashare%3A…)`), organization-access-control-by-role,
-sign-in-with-linkedin-v2 (`/v2/userinfo`), programmatic-refresh-tokens, and the error
-shape `{"status", "serviceErrorCode", "code", "message"}`; 429 comes without reset headers.
+sign-in-with-linkedin-v2 (`/v2/userinfo`), programmatic-refresh-tokens, social actions
+(BATCH_GET `ids=List(...)` answering `{"results", "statuses", "errors"}` keyed by the
+encoded URN), networkSizes (`firstDegreeSize`), organizationPageStatistics (time-bound:
+one element per day with `timeRange` and `totalPageStatistics.views.allPageViews`),
+memberFollowersCount (`q=me`, r_member_profileAnalytics), and the error shape `{"status",
+"serviceErrorCode", "code", "message"}`; 429 comes without reset headers.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, quote, unquote
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -58,6 +62,9 @@ class LinkedInState:
     uploads: dict[str, bytes] = field(default_factory=dict)
     comments: dict[str, dict] = field(default_factory=dict)
     statistics: dict[str, dict] = field(default_factory=dict)
+    followers: int = 4210
+    page_views: dict[date, int] = field(default_factory=dict)
+    member_followers: int | None = None  # None: r_member_profileAnalytics not granted
     tokens: set[str] = field(default_factory=lambda: {TOKEN})
     rotate_refresh_token: bool = False
     refuse: bool = False
@@ -258,8 +265,24 @@ def _route(state: LinkedInState, seen: Seen) -> Response:
         return _find_posts(state, seen, query)
     if path == "/rest/organizationalEntityShareStatistics":
         return _statistics(state, seen)
+    if path == "/rest/socialActions":
+        return _social_batch(state, seen)
     if path.startswith("/rest/socialActions/"):
         return _social(state, seen, unquote(path.split("/")[3]), path.endswith("/comments"))
+    if path.startswith("/rest/networkSizes/"):
+        return _network_size(state, seen, unquote(path.split("/")[3]), query)
+    if path == "/rest/organizationPageStatistics":
+        return _page_statistics(state, seen, query)
+    if path == "/rest/memberFollowersCount":
+        if state.member_followers is None:
+            return li_error(
+                403,
+                "ACCESS_DENIED",
+                "Not enough permissions to access: memberFollowersCount.FINDER-me.20241001",
+                100,
+            )
+        body = {"elements": [{"memberFollowersCount": state.member_followers}]}
+        return JSONResponse({"paging": {"start": 0, "count": 10, "links": []}, **body})
     return li_error(404, "NOT_FOUND", f"No resource found for {path}", 0)
 
 
@@ -366,6 +389,88 @@ def _statistics(state: LinkedInState, seen: Seen) -> Response:
     return JSONResponse({"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})
 
 
+def _list(raw_query: str, name: str) -> list[str] | None:
+    """The URNs of a Rest.li `name=List(...)` parameter, None when absent or not encoded."""
+    marker = f"{name}=List("
+    if marker not in raw_query:
+        return None
+    inner = raw_query.split(marker, 1)[1].split(")", 1)[0]
+    return None if ":" in inner else [unquote(urn) for urn in inner.split(",")]
+
+
+def _social_summary(state: LinkedInState, target: str) -> dict:
+    on_post = [c for c in state.comments.values() if c["object"] == target]
+    return {
+        "commentsSummary": {
+            "selectedComments": [],
+            "totalFirstLevelComments": len(on_post),
+            "aggregatedTotalComments": len(on_post),
+        },
+        "target": target,
+        "likesSummary": {
+            "selectedLikes": [],
+            "likedByCurrentUser": False,
+            "totalLikes": state.statistics.get(target, {}).get("likeCount", 0),
+        },
+    }
+
+
+def _social_batch(state: LinkedInState, seen: Seen) -> Response:
+    urns = _list(seen.query, "ids")
+    if not urns:
+        return li_error(400, "ILLEGAL_ARGUMENT", "ids must be an encoded List()", 0)
+    results, statuses, errors = {}, {}, {}
+    for urn in urns:
+        key = quote(urn, safe="")
+        if urn in state.posts:
+            results[key], statuses[key] = _social_summary(state, urn), 200
+        else:
+            statuses[key] = 404
+            errors[key] = {"status": 404, "message": f"Not Found: {urn}"}
+    return JSONResponse({"results": results, "statuses": statuses, "errors": errors})
+
+
+def _network_size(state: LinkedInState, seen: Seen, urn: str, query: dict) -> Response:
+    if query.get("edgeType") != "COMPANY_FOLLOWED_BY_MEMBER":
+        return li_error(400, "ILLEGAL_ARGUMENT", "Invalid edgeType", 0)
+    if urn != ORGANIZATION:
+        return li_error(403, "ACCESS_DENIED", "Not enough permissions to access networkSizes", 100)
+    return JSONResponse({"firstDegreeSize": state.followers})
+
+
+def _page_statistics(state: LinkedInState, seen: Seen, query: dict) -> Response:
+    """Time-bound page statistics: `timeIntervals=(timeRange:(start:ms,end:ms),
+    timeGranularityType:DAY)` written raw, the organization URN encoded."""
+    raw = seen.query
+    if query.get("q") != "organization" or f"organization={quote(ORGANIZATION, safe='')}" not in (
+        raw
+    ):
+        return li_error(403, "ACCESS_DENIED", "Not enough permissions to access page stats", 100)
+    interval = raw.split("timeIntervals=", 1)[-1]
+    if "timeGranularityType:DAY" not in interval or "%" in interval:
+        return li_error(400, "ILLEGAL_ARGUMENT", "Invalid timeIntervals", 0)
+    start = int(interval.split("start:", 1)[1].split(",", 1)[0])
+    end = int(interval.split("end:", 1)[1].split(")", 1)[0])
+    elements = []
+    for day, views in sorted(state.page_views.items()):
+        begin = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+        if start <= begin < end:
+            elements.append(
+                {
+                    "organization": ORGANIZATION,
+                    "timeRange": {"start": begin, "end": begin + 86_400_000},
+                    "totalPageStatistics": {
+                        "clicks": {},
+                        "views": {
+                            "allPageViews": {"pageViews": views, "uniquePageViews": views // 2},
+                            "allDesktopPageViews": {"pageViews": views // 3},
+                        },
+                    },
+                }
+            )
+    return JSONResponse({"paging": {"start": 0, "count": 10, "links": []}, "elements": elements})
+
+
 def _social(state: LinkedInState, seen: Seen, target: str, comments: bool) -> Response:
     if comments and seen.method == "POST":
         body = seen.json()
@@ -378,18 +483,6 @@ def _social(state: LinkedInState, seen: Seen, target: str, comments: bool) -> Re
         return JSONResponse(
             {"paging": {"start": 0, "count": 10, "total": len(on_post)}, "elements": on_post}
         )
-    return JSONResponse(
-        {
-            "commentsSummary": {
-                "selectedComments": [],
-                "totalFirstLevelComments": len(on_post),
-                "aggregatedTotalComments": len(on_post),
-            },
-            "target": target,
-            "likesSummary": {
-                "selectedLikes": [],
-                "likedByCurrentUser": False,
-                "totalLikes": state.statistics.get(target, {}).get("likeCount", 0),
-            },
-        }
-    )
+    if target not in state.posts:
+        return li_error(404, "NOT_FOUND", f"Not Found: {target}", 0)
+    return JSONResponse(_social_summary(state, target))

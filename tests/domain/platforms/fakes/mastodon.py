@@ -98,6 +98,7 @@ class MastodonFakeState(FailurePlan):
     idempotency: dict[tuple[str, str], str] = field(default_factory=dict)
     processing_polls: int = 2
     full_text_search: bool = True
+    batch_statuses: bool = True  # GET /api/v1/statuses?id[]= exists from Mastodon 4.3
     _sequence: itertools.count = field(default_factory=itertools.count)
 
     def next_id(self, at: datetime | None = None) -> str:
@@ -267,6 +268,17 @@ def create_app(state: MastodonFakeState) -> Starlette:
         found = next((s for s in state.statuses if s["id"] == request.path_params["id"]), None)
         return JSONResponse(found) if found else _error(404, "Record not found")
 
+    async def get_statuses(request: Request, account: Any, body: Any) -> Response:
+        """View multiple statuses (4.3.0): at most 20 ids (DEFAULT_STATUSES_LIMIT, else the
+        422 of Mastodon::ValidationError); unknown ids are simply absent. Before 4.3 the
+        route does not exist and the catch-all answers 404."""
+        if not state.batch_statuses:
+            return _error(404, "Record not found")
+        ids = list(dict.fromkeys(request.query_params.getlist("id[]")))
+        if len(ids) > 20:
+            return _error(422, "Validation failed")
+        return JSONResponse([s for s in state.statuses if s["id"] in ids])
+
     async def account_statuses(request: Request, account: Any, body: Any) -> Response:
         author = request.path_params["id"]
         params = request.query_params
@@ -339,6 +351,7 @@ def create_app(state: MastodonFakeState) -> Starlette:
             route("/api/v1/apps", register, "POST", authenticated=False),
             route("/api/v1/accounts/verify_credentials", verify_credentials, "GET"),
             route("/api/v1/statuses", create_status, "POST"),
+            route("/api/v1/statuses", get_statuses, "GET"),
             route("/api/v1/statuses/{id}", get_status, "GET"),
             route("/api/v1/accounts/{id}/statuses", account_statuses, "GET"),
             route("/api/v2/media", upload_media, "POST"),

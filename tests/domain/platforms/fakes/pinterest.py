@@ -5,9 +5,14 @@ v5/openapi.yaml): PinCreate/Pin (201 on create, `created_at` without zone, the p
 `note`), paginated lists `{"items", "bookmark"}`, PinAnalyticsResponse `{"all":
 {"daily_metrics", "summary_metrics", "lifetime_metrics"}}`, the token endpoint with HTTP
 Basic client authentication and OauthAccessTokenResponse*, and the error shape
-`{"code", "message"}`. Video pins go through media/create (a signed S3 form upload,
-faked here on the upload host) and media/get until `succeeded`; the media host Kelola
-serves files from is faked too.
+`{"code", "message"}`. Multi-pin analytics (`GET /pins/analytics?pin_ids=`, beta: at most
+100 pins, BulkPinAnalyticsResponse `{"<pin_id>": {"all": {...}}}`, 404 "Pin not found" for
+the whole call when one pin is unknown) and user_account/analytics (AnalyticsResponse
+`{"all": {"daily_metrics": [{"date", "data_status", "metrics": {"PROFILE_VISIT", ...}}],
+"summary_metrics"}}`) are faked too; video metric types (VIDEO_MRC_VIEW,
+VIDEO_V50_WATCH_TIME in ms) are answered for video pins only. Video pins go through
+media/create (a signed S3 form upload, faked here on the upload host) and media/get until
+`succeeded`; the media host Kelola serves files from is faked too.
 """
 
 from __future__ import annotations
@@ -37,6 +42,16 @@ RESET_S = 42
 UPLOAD_HOST = "pinterest-media-upload.s3-accelerate.amazonaws.com"
 MEDIA_HOST = "cdn.kelola.test"
 VIDEO_BYTES = b"\x00\x00\x00\x18ftypmp42-fake-video" * 20
+VIDEO_TYPES = frozenset(
+    {
+        "VIDEO_MRC_VIEW",
+        "VIDEO_10S_VIEW",
+        "QUARTILE_95_PERCENT_VIEW",
+        "VIDEO_V50_WATCH_TIME",
+        "VIDEO_START",
+        "VIDEO_AVG_WATCH_TIME",
+    }
+)
 
 
 @dataclass
@@ -58,6 +73,9 @@ class PinterestState:
     requests: list[Seen] = field(default_factory=list)
     pins: dict[str, dict] = field(default_factory=dict)
     analytics: dict[str, dict] = field(default_factory=dict)
+    bulk_analytics: bool = True  # the multi-pin analytics beta is enabled for the app
+    refuse_video_types_on_images: bool = False  # answer 400 instead of leaving them out
+    profile_visits: dict[date, int] = field(default_factory=dict)
     uploads: dict[str, dict] = field(default_factory=dict)
     video_polls: int = 1
     video_outcome: str = "succeeded"
@@ -200,6 +218,10 @@ def _route(state: PinterestState, seen: Seen) -> Response:
         return _create(state, seen)
     if seen.path.startswith("/boards/") and seen.path.endswith("/pins"):
         return _board_pins(state, seen, seen.path.split("/")[2])
+    if seen.path == "/user_account/analytics":
+        return _user_analytics(state, seen)
+    if seen.path == "/pins/analytics":
+        return _bulk_analytics(state, seen)
     if seen.path.startswith("/pins/") and seen.path.endswith("/analytics"):
         return _analytics(state, seen, seen.path.split("/")[2])
     return pin_error(404, 404, "Not found.")
@@ -348,7 +370,7 @@ def _board_pins(state: PinterestState, seen: Seen, board: str) -> Response:
     )
 
 
-def _analytics(state: PinterestState, seen: Seen, pin_id: str) -> Response:
+def _dates(seen: Seen) -> tuple[date, date] | Response:
     start, end = (
         date.fromisoformat(seen.params["start_date"]),
         date.fromisoformat(seen.params["end_date"]),
@@ -356,23 +378,74 @@ def _analytics(state: PinterestState, seen: Seen, pin_id: str) -> Response:
     today = datetime.now(UTC).date()
     if (today - start).days > 90 or (end - start).days > 90:
         return pin_error(400, 1, "Invalid request: start_date cannot be more than 90 days back")
+    return start, end
+
+
+def _report(state: PinterestState, pin_id: str, wanted: list[str], end: date) -> dict | Response:
+    video = state.pins[pin_id]["media"]["media_type"] == "video"
+    if not video and state.refuse_video_types_on_images and set(wanted) & VIDEO_TYPES:
+        return pin_error(400, 1, "Invalid request: video metric types need a video Pin")
+    values = state.analytics.get(pin_id, {})
+    known = [name for name in wanted if name in values and (video or name not in VIDEO_TYPES)]
+    summary = {name: values[name] for name in known if "TOTAL" not in name}
+    lifetime = {name: values[name] for name in known if "TOTAL" in name}
+    return {
+        "all": {
+            "daily_metrics": [
+                {"data_status": "READY", "date": end.isoformat(), "metrics": summary}
+            ],
+            "summary_metrics": summary,
+            "lifetime_metrics": lifetime,
+        }
+    }
+
+
+def _analytics(state: PinterestState, seen: Seen, pin_id: str) -> Response:
+    dates = _dates(seen)
+    if isinstance(dates, Response):
+        return dates
     if pin_id not in state.pins:
         return pin_error(404, 50, "Pin not found.")
-    wanted = seen.params["metric_types"].split(",")
-    values = state.analytics.get(pin_id, {})
-    summary = {name: values[name] for name in wanted if name in values and "TOTAL" not in name}
-    lifetime = {name: values[name] for name in wanted if name in values and "TOTAL" in name}
-    return JSONResponse(
-        {
-            "all": {
-                "daily_metrics": [
-                    {"data_status": "READY", "date": end.isoformat(), "metrics": summary}
-                ],
-                "summary_metrics": summary,
-                "lifetime_metrics": lifetime,
-            }
-        }
-    )
+    report = _report(state, pin_id, seen.params["metric_types"].split(","), dates[1])
+    return report if isinstance(report, Response) else JSONResponse(report)
+
+
+def _bulk_analytics(state: PinterestState, seen: Seen) -> Response:
+    if not state.bulk_analytics:
+        return pin_error(403, 29, "You are not permitted to access that resource.")
+    dates = _dates(seen)
+    if isinstance(dates, Response):
+        return dates
+    pin_ids = seen.params.get("pin_ids", "").split(",")
+    if not 1 <= len(pin_ids) <= 100:
+        return pin_error(400, 1, "Invalid multi_pins analytics parameters.")
+    if any(pin_id not in state.pins for pin_id in pin_ids):
+        return pin_error(404, 50, "Pin not found.")
+    body = {}
+    for pin_id in pin_ids:
+        report = _report(state, pin_id, seen.params["metric_types"].split(","), dates[1])
+        if isinstance(report, Response):
+            return report
+        body[pin_id] = report
+    return JSONResponse(body)
+
+
+def _user_analytics(state: PinterestState, seen: Seen) -> Response:
+    dates = _dates(seen)
+    if isinstance(dates, Response):
+        return dates
+    start, end = dates
+    days = []
+    for offset in range((end - start).days + 1):
+        day = start + timedelta(days=offset)
+        if day in state.profile_visits:
+            metrics = {"IMPRESSION": 10 * state.profile_visits[day], "SAVE": 3, "PIN_CLICK": 5}
+            metrics["PROFILE_VISIT"] = state.profile_visits[day]
+            days.append({"date": day.isoformat(), "data_status": "READY", "metrics": metrics})
+        else:
+            days.append({"date": day.isoformat(), "data_status": "PROCESSING", "metrics": {}})
+    summary = {"PROFILE_VISIT": sum(day["metrics"].get("PROFILE_VISIT", 0) for day in days)}
+    return JSONResponse({"all": {"daily_metrics": days, "summary_metrics": summary}})
 
 
 def _time(moment: datetime) -> str:

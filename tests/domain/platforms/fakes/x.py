@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import html
 import itertools
 import json
 import re
@@ -33,24 +32,18 @@ from starlette.routing import Route
 
 from tests.domain.platforms.fakes.forms import read_form
 from tests.domain.platforms.fakes.transport import FailurePlan, Recorded
+from tests.domain.platforms.fakes.x_objects import (
+    StoredTweet,
+    media_object,
+    render,
+    stored_text,
+)
 
 SNOWFLAKE_EPOCH_MS = 1288834974657
 ME = {"id": "2244994945", "name": "Kopi Kenangan", "username": "kopikenangan"}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 128
 _URL = re.compile(r"https?://\S+")
-
-
-@dataclass
-class StoredTweet:
-    id: str
-    author_id: str
-    text: str
-    created_at: datetime
-    media_keys: list[str] = field(default_factory=list)
-    in_reply_to: str | None = None
-    in_reply_to_user_id: str | None = None
-    metrics: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -62,7 +55,16 @@ class XFakeState(FailurePlan):
     client_secret: str = "x-secret"
     users: dict[str, dict[str, Any]] = field(
         default_factory=lambda: {
-            ME["id"]: {**ME, "public_metrics": {"followers_count": 5400}},
+            ME["id"]: {
+                **ME,
+                "public_metrics": {
+                    "followers_count": 5400,
+                    "following_count": 120,
+                    "tweet_count": 830,
+                    "listed_count": 12,
+                    "like_count": 95,
+                },
+            },
             "99": {
                 "id": "99",
                 "name": "Budi",
@@ -73,6 +75,7 @@ class XFakeState(FailurePlan):
     )
     tweets: list[StoredTweet] = field(default_factory=list)
     media: dict[str, dict[str, Any]] = field(default_factory=dict)
+    media_views: dict[str, int] = field(default_factory=dict)
     processing_steps: int = 2
     processing_outcome: str = "succeeded"
     _sequence: itertools.count = field(default_factory=itertools.count)
@@ -105,53 +108,6 @@ def _invalid(message: str) -> JSONResponse:
         "type": "https://api.twitter.com/2/problems/invalid-request",
     }
     return JSONResponse(body, status_code=400)
-
-
-def _stored_text(text: str, media_keys: list[str], id_: str) -> str:
-    """What X keeps: HTML-escaped text, links as t.co URLs, a t.co link for the media."""
-    escaped = html.escape(text, quote=False)
-    stored = _URL.sub(lambda m: f"https://t.co/{abs(hash(m.group())) % 10**10}", escaped)
-    if media_keys:
-        stored = f"{stored} https://t.co/m{id_[-8:]}".strip()
-    return stored
-
-
-def _render(tweet: StoredTweet, fields: set[str], *, own: bool) -> dict[str, Any]:
-    text = tweet.text
-    rendered: dict[str, Any] = {
-        "id": tweet.id,
-        "text": text[:280],
-        "edit_history_tweet_ids": [tweet.id],
-    }
-    if len(text) > 280 and "note_tweet" in fields:
-        rendered["note_tweet"] = {"text": text}
-    if "created_at" in fields:
-        rendered["created_at"] = tweet.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    if "author_id" in fields:
-        rendered["author_id"] = tweet.author_id
-    if "attachments" in fields and tweet.media_keys:
-        rendered["attachments"] = {"media_keys": tweet.media_keys}
-    if "in_reply_to_user_id" in fields and tweet.in_reply_to_user_id:
-        rendered["in_reply_to_user_id"] = tweet.in_reply_to_user_id
-    if "referenced_tweets" in fields and tweet.in_reply_to:
-        rendered["referenced_tweets"] = [{"type": "replied_to", "id": tweet.in_reply_to}]
-    if "public_metrics" in fields:
-        rendered["public_metrics"] = {
-            "retweet_count": tweet.metrics.get("retweet_count", 0),
-            "reply_count": tweet.metrics.get("reply_count", 0),
-            "like_count": tweet.metrics.get("like_count", 0),
-            "quote_count": tweet.metrics.get("quote_count", 0),
-            "bookmark_count": tweet.metrics.get("bookmark_count", 0),
-            "impression_count": tweet.metrics.get("impression_count", 0),
-        }
-    recent = tweet.created_at > datetime.now(UTC) - timedelta(days=30)
-    if "non_public_metrics" in fields and own and recent:
-        rendered["non_public_metrics"] = {
-            "impression_count": tweet.metrics.get("impression_count", 0),
-            "url_link_clicks": tweet.metrics.get("url_link_clicks", 0),
-            "user_profile_clicks": 0,
-        }
-    return rendered
 
 
 def create_app(state: XFakeState) -> Starlette:
@@ -233,7 +189,7 @@ def create_app(state: XFakeState) -> Starlette:
         if unknown:
             return _invalid(f"Your media IDs are invalid: {unknown}")
         for tweet in state.own_tweets():
-            if text and not media_ids and tweet.text == _stored_text(text, [], tweet.id):
+            if text and not media_ids and tweet.text == stored_text(text, [], tweet.id):
                 return _problem(
                     403,
                     "Forbidden",
@@ -248,7 +204,7 @@ def create_app(state: XFakeState) -> Starlette:
         stored = StoredTweet(
             tweet_id,
             user_id,
-            _stored_text(text, keys, tweet_id),
+            stored_text(text, keys, tweet_id),
             datetime.now(UTC),
             media_keys=keys,
             in_reply_to=parent.id if parent else None,
@@ -259,7 +215,9 @@ def create_app(state: XFakeState) -> Starlette:
 
     async def me(request: Request, user_id: str, body: Any) -> Response:
         user = state.users[user_id]
-        return JSONResponse({"data": {key: user[key] for key in ("id", "name", "username")}})
+        fields = ["id", "name", "username"]
+        fields += request.query_params.get("user.fields", "").split(",")
+        return JSONResponse({"data": {key: user[key] for key in fields if key in user}})
 
     def _page(request: Request, tweets: list[StoredTweet], user_id: str) -> Response:
         params = request.query_params
@@ -269,7 +227,7 @@ def create_app(state: XFakeState) -> Starlette:
         ordered = sorted(tweets, key=lambda t: int(t.id), reverse=True)
         page = ordered[offset : offset + size]
         body: dict[str, Any] = {
-            "data": [_render(t, fields, own=t.author_id == user_id) for t in page],
+            "data": [render(t, fields, own=t.author_id == user_id) for t in page],
             "meta": {"result_count": len(page)},
         }
         if not page:
@@ -312,12 +270,42 @@ def create_app(state: XFakeState) -> Starlette:
         return _page(request, tweets, user_id)
 
     async def lookup(request: Request, user_id: str, body: Any) -> Response:
-        ids = request.query_params.get("ids", "").split(",")
-        fields = set(request.query_params.get("tweet.fields", "").split(","))
+        """GET /2/tweets: at most 100 ids; ids X no longer has are left out of `data` (and
+        reported under `errors`); `expansions=attachments.media_keys` adds the tweets'
+        `attachments` and the media objects under `includes.media`."""
+        params = request.query_params
+        ids = params.get("ids", "").split(",")
+        if len(ids) > 100:
+            return _invalid("The `ids` query parameter value [...] is not between 1 and 100")
+        fields = set(params.get("tweet.fields", "").split(","))
+        expand = "attachments.media_keys" in params.get("expansions", "").split(",")
+        if expand:
+            fields.add("attachments")
         found = [t for t in state.tweets if t.id in ids]
-        return JSONResponse(
-            {"data": [_render(t, fields, own=t.author_id == user_id) for t in found]}
-        )
+        body: dict[str, Any] = {
+            "data": [render(t, fields, own=t.author_id == user_id) for t in found]
+        }
+        missing = [i for i in ids if i not in {t.id for t in found}]
+        if missing:
+            body["errors"] = [
+                {
+                    "value": i,
+                    "detail": f"Could not find tweet with ids: [{i}].",
+                    "title": "Not Found Error",
+                    "resource_type": "tweet",
+                    "parameter": "ids",
+                    "resource_id": i,
+                    "type": "https://api.twitter.com/2/problems/resource-not-found",
+                }
+                for i in missing
+            ]
+        keys = {key for t in found for key in t.media_keys}
+        if expand and keys:
+            media_fields = set(params.get("media.fields", "").split(","))
+            body["includes"] = {
+                "media": [media_object(state.media_views, key, media_fields) for key in keys]
+            }
+        return JSONResponse(body)
 
     async def search_recent(request: Request, user_id: str, body: Any) -> Response:
         since = _since(request).replace(tzinfo=UTC)
