@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from domain.analytics.links import track_request
 from domain.channels.models import Channel, ChannelHealth
 from domain.channels.service import set_health
 from domain.channels.tokens import ChannelUnusable, force_refresh, fresh_credentials
@@ -65,9 +66,16 @@ async def _request(target: PostTarget) -> PublishRequest:
     media_ids = target.media_override if target.media_override is not None else post.media_ids
     own_media = Media.filter(workspace_id=target.workspace_id, id__in=media_ids)
     media = {item.id: item for item in await own_media} if media_ids else {}
+    # URLs become the target's tracked short links (the same ones on every attempt).
+    text, link = await track_request(
+        target,
+        post,
+        target.body_override if target.body_override is not None else post.body,
+        post.link,
+    )
     return PublishRequest(
         reference=reference(target),
-        text=target.body_override if target.body_override is not None else post.body,
+        text=text,
         media=tuple(
             MediaItem(
                 kind=media[i].kind.value,
@@ -78,7 +86,7 @@ async def _request(target: PostTarget) -> PublishRequest:
             for i in media_ids
             if i in media
         ),
-        link=post.link,
+        link=link,
         title=post.title,
         first_comment=post.first_comment,
     )
