@@ -13,6 +13,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from api.analytics.conversion_endpoint import conversion_post
+from api.analytics.redirect import link_redirect
+from api.analytics.report_download import report_get
 from api.channels.callback import oauth_callback
 from api.content.uploads import media_get, upload_multipart, upload_put
 from api.middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -73,6 +76,9 @@ def create_app(*, manage_database: bool = True) -> Starlette:
             Route("/uploads", upload_multipart, methods=["POST"]),
             Route("/uploads/{key:path}", upload_put, methods=["PUT"]),
             Route("/media/{key:path}", media_get, methods=["GET"]),
+            Route("/l/{code}", link_redirect, methods=["GET"]),
+            Route("/conversions/{workspace_id}", conversion_post, methods=["POST"]),
+            Route("/reports/{key:path}", report_get, methods=["GET"]),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

@@ -15,6 +15,15 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from api.analytics.conversions import ConversionMutation, ConversionQuery
+from api.analytics.link_types import Conversion, TrackedLink
+from api.analytics.links import LinkMutation, LinkQuery
+from api.analytics.metrics import MetricsQuery
+from api.analytics.options import AnalyticsSettingsMutation, AnalyticsSettingsQuery
+from api.analytics.report_types import Report, ReportSchedule
+from api.analytics.reports import ReportMutation, ReportQuery, ReportSubscription
+from api.analytics.subscriptions import AnalyticsSubscription
+from api.analytics.timing import TimingQuery
 from api.channels.mutations import ChannelMutation
 from api.channels.queries import ChannelQuery
 from api.channels.subscriptions import ChannelSubscription
@@ -40,7 +49,19 @@ from domain.settings import get_settings
 
 
 @strawberry.type(description="Everything that can be read.")
-class Query(IdentityQuery, ChannelQuery, ContentQuery, StrategyQuery, MediaQuery):
+class Query(
+    IdentityQuery,
+    ChannelQuery,
+    ContentQuery,
+    StrategyQuery,
+    MediaQuery,
+    LinkQuery,
+    ConversionQuery,
+    AnalyticsSettingsQuery,
+    MetricsQuery,
+    TimingQuery,
+    ReportQuery,
+):
     @strawberry.field(description="Any object by its global id; null if it is not visible.")
     async def node(
         self,
@@ -61,12 +82,22 @@ class Mutation(
     MediaMutation,
     ImportMutation,
     StrategyMutation,
+    LinkMutation,
+    ConversionMutation,
+    AnalyticsSettingsMutation,
+    ReportMutation,
 ):
     pass
 
 
 @strawberry.type(description="Live events over graphql-transport-ws.")
-class Subscription(IdentitySubscription, ChannelSubscription, ContentSubscription):
+class Subscription(
+    IdentitySubscription,
+    ChannelSubscription,
+    ContentSubscription,
+    AnalyticsSubscription,
+    ReportSubscription,
+):
     pass
 
 
@@ -87,7 +118,21 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[User, Workspace, Member, Invitation, ApiKey, Channel, Post, PostTarget, Campaign],
+    types=[
+        User,
+        Workspace,
+        Member,
+        Invitation,
+        ApiKey,
+        Channel,
+        Post,
+        PostTarget,
+        Campaign,
+        TrackedLink,
+        Conversion,
+        Report,
+        ReportSchedule,
+    ],
     extensions=_extensions(),
     config=StrawberryConfig(auto_camel_case=True),
 )

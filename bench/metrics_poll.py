@@ -7,8 +7,8 @@ Seeds channels and published posts (the posts, their targets and the sandbox led
 bulk-inserted: publishing 100,000 posts one by one is another benchmark), enrolls them for
 polling, then runs one round the way the worker's cron does (`metrics_round`: one poll job
 per channel with posts due) and times `kelola worker` processes (two by default, one per
-core) until every reading is stored. Runs on the embedded default unless KELOLA_DATABASE_URL / KELOLA_REDIS_URL name
-servers (a scratch database is made there).
+core) until every reading is stored. Runs on the embedded default unless
+KELOLA_DATABASE_URL / KELOLA_REDIS_URL name servers (a scratch database is made there).
 
 Goal: >= 20,000 snapshots written per second. JSON keys: snapshots_per_s, cycle_s,
 enroll_s, snapshots.

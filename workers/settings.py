@@ -9,6 +9,7 @@ from arq import cron, func
 from arq.worker import Worker, create_worker
 
 from domain.analytics.polling import POLL_CHANNEL_JOB, READ_AUDIENCE_JOB
+from domain.analytics.reports import BUILD_REPORT_JOB, BUILD_REPORT_TRIES
 from domain.db import close_database, open_database
 from domain.health import beat_forever, new_worker_id, stop_beating
 from domain.jobs import QUEUE_NAME, close_job_pool
@@ -18,9 +19,11 @@ from domain.redis import arq_redis_settings, close_redis
 from domain.settings import get_settings
 from workers.analytics import (
     audience_round_job,
+    build_report_job,
     metrics_round_job,
     poll_channel_job,
     read_audience_job,
+    report_round_job,
 )
 from workers.identity import purge_expired_credentials
 from workers.maintenance import extend_recurring_series, refresh_expiring_tokens
@@ -42,6 +45,14 @@ JOBS = [
     func(verify_target_job, name=VERIFY_JOB, timeout=_publish_timeout, keep_result=0, max_tries=3),
     func(poll_channel_job, name=POLL_CHANNEL_JOB, timeout=600, keep_result=0, max_tries=3),
     func(read_audience_job, name=READ_AUDIENCE_JOB, timeout=120, keep_result=0, max_tries=2),
+    # keep_result=0: the report round may ask again for a build whose job was lost.
+    func(
+        build_report_job,
+        name=BUILD_REPORT_JOB,
+        timeout=600,
+        keep_result=0,
+        max_tries=BUILD_REPORT_TRIES,
+    ),
 ]
 
 
@@ -110,6 +121,14 @@ class WorkerSettings:
             minute=7,
             second=20,
             unique=True,
+        ),
+        cron(
+            report_round_job,
+            name="cron:analytics.report_round",
+            minute=12,
+            second=40,
+            unique=True,
+            timeout=300,
         ),
     ]
     on_startup = startup

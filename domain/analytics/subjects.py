@@ -57,9 +57,7 @@ async def post_report(actor: Actor, post_id: int, history_limit: int = 100) -> P
     )
     rollups = {
         row.target_id: row
-        for row in await TargetMetrics.filter(
-            workspace_id=post.workspace_id, post_id=post.id
-        )
+        for row in await TargetMetrics.filter(workspace_id=post.workspace_id, post_id=post.id)
     }
     limit = max(1, min(history_limit, MAX_HISTORY))
     snapshots = await MetricSnapshot.filter(
@@ -90,9 +88,7 @@ class ChannelReport:
     days: list[ChannelMetricDay]
 
 
-async def channel_report(
-    actor: Actor, channel_id: int, window_for_workspace
-) -> ChannelReport:
+async def channel_report(actor: Actor, channel_id: int, window_for_workspace) -> ChannelReport:
     """A channel's period against the one before, with its audience day by day.
     `window_for_workspace(workspace)` names the period (it depends on the timezone)."""
     channel = await _readable(actor, Channel, channel_id, "channel", "channelId")

@@ -98,11 +98,7 @@ async def test_days_are_the_workspace_timezone(gql):
     channel = await shop.world.channel()
     target = await shop.world.published(channel, age=timedelta(hours=1))
     await collect(channel)
-    local_day = (
-        target.published_at.astimezone()
-        .astimezone(__import__("zoneinfo").ZoneInfo("Asia/Jakarta"))
-        .date()
-    )
+    local_day = target.published_at.astimezone(ZoneInfo("Asia/Jakarta")).date()
     data = await gql.data(
         OVERVIEW,
         {"ws": shop.workspace_id, "window": {"period": "DAY", "date": local_day.isoformat()}},
