@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate as migrate_api
 
@@ -20,6 +23,7 @@ MODEL_MODULES = [
     "domain.analytics.models",
 ]
 APP_LABEL = "kelola"
+T = TypeVar("T")
 
 
 def _with_connection_options(url: str) -> str:
@@ -80,3 +84,13 @@ async def migrate(database_url: str | None = None) -> None:
 async def ping_database() -> None:
     connection = Tortoise.get_connection("default")
     await connection.execute_query("SELECT 1")
+
+
+async def read_concurrently(*reads: Awaitable[T]) -> list[T]:
+    """Run independent reads at once, each on a pooled connection of its own (PostgreSQL
+    runs them in parallel). Inside a transaction they share its one connection, so they
+    run one after another there."""
+    connection = connections.get("default")
+    if isinstance(connection, TransactionalDBClient):
+        return [await read for read in reads]
+    return list(await asyncio.gather(*reads))

@@ -37,6 +37,21 @@ WINDOW = "The period; this week in the workspace's timezone by default."
 FILTER = "Which posts to count; all by default."
 
 
+CUSTOMER_FIELDS = frozenset({"customers", "repeatCustomers", "customerLifetimeValue"})
+
+
+def _selects(info: Info, names: frozenset[str]) -> bool:
+    """Whether the query asks for any of these fields anywhere below this one (fragments
+    included), so costly numbers nobody asked for are not read."""
+    pending = list(info.selected_fields)
+    while pending:
+        field = pending.pop()
+        if getattr(field, "name", None) in names:
+            return True
+        pending.extend(getattr(field, "selections", []) or [])
+    return False
+
+
 def _window(window: AnalyticsWindowInput | None):
     return window or AnalyticsWindowInput()
 
@@ -236,7 +251,9 @@ class MetricsQuery:
         scope = to_scope(filter)
         await service.check_scope(workspace.id, scope)
         span = _window(window).to_window(today_in(workspace.timezone))
-        result = await service.overview(workspace, span, scope, breakdown_by)
+        result = await service.overview(
+            workspace, span, scope, breakdown_by, customers=_selects(info, CUSTOMER_FIELDS)
+        )
         return AnalyticsOverview(
             breakdown=[
                 _breakdown_row(breakdown_by, key, item) for key, item in result.breakdown.items()

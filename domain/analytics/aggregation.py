@@ -9,24 +9,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from tortoise.expressions import Subquery
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
+from domain.analytics.audience_queries import audience_by_channel, scope_channels
 from domain.analytics.models import (
-    ChannelMetricDay,
     Conversion,
     TargetMetrics,
     TargetTag,
-    TrackedLink,
 )
 from domain.analytics.readings import METRIC_FIELDS
 from domain.analytics.scope import GROUP_FIELDS, Dimension, Scope, scoped_targets
 from domain.analytics.totals import Totals
-from domain.channels.models import Channel
+from domain.db import read_concurrently
 
 DAY = "published_day"  # grouping by publishing day (for time series)
 Group = Dimension | str | None
@@ -35,21 +34,37 @@ _TAG_SUMS = {name: Sum(f"target_metrics__{name}") for name in METRIC_FIELDS}
 
 
 async def totals_by(
-    workspace_id: int, start: date | None, end: date | None, scope: Scope, group: Group = None
+    workspace_id: int,
+    start: date | None,
+    end: date | None,
+    scope: Scope,
+    group: Group = None,
+    *,
+    customers: bool = False,
 ) -> dict[Hashable, Totals]:
     """Totals per group key (None when ungrouped) for posts published on start..end (no
-    bound when None: a post's lifetime). Audience numbers need both bounds."""
+    bound when None: a post's lifetime). Audience numbers need both bounds; customer
+    numbers are read only when asked for (ungrouped)."""
     targets = scoped_targets(workspace_id, start, end, scope)
     result: dict[Hashable, Totals] = defaultdict(Totals)
-    for key, row in await _metric_rows(workspace_id, targets, group):
-        result[key].add_metrics(row)
-    await _add_links_and_conversions(workspace_id, targets, group, result)
+    reads = [
+        _add_metrics(workspace_id, targets, group, result),
+        _add_links_and_conversions(workspace_id, targets, group, result),
+    ]
     audience_applies = start is not None and end is not None and not scope.narrower_than_channels
     if group in (None, Dimension.CHANNEL, Dimension.NETWORK) and audience_applies:
-        await _add_audience(workspace_id, start, end, scope, group, result)
-    if group is None:
-        await _add_customers(workspace_id, targets, result[None])
+        reads.append(_add_audience(workspace_id, start, end, scope, group, result))
+    if group is None and customers:
+        reads.append(_add_customers(workspace_id, targets, result[None]))
+    await read_concurrently(*reads)
     return dict(result)
+
+
+async def _add_metrics(
+    workspace_id: int, targets: QuerySet[TargetMetrics], group: Group, result: dict
+) -> None:
+    for key, row in await _metric_rows(workspace_id, targets, group):
+        result[key].add_metrics(row)
 
 
 async def _metric_rows(
@@ -85,100 +100,49 @@ async def _metric_rows(
 async def _add_links_and_conversions(
     workspace_id: int, targets: QuerySet[TargetMetrics], group: Group, result: dict
 ) -> None:
-    in_scope = Subquery(targets.values("target_id"))
-    clicks = (
-        await TrackedLink.filter(workspace_id=workspace_id, target_id__in=in_scope)
-        .annotate(total=Sum("clicks"))
-        .group_by("target_id")
-        .values("target_id", "total")
-    )
-    sales = (
-        await Conversion.filter(workspace_id=workspace_id, target_id__in=in_scope)
-        .annotate(count=Count("id"), amount=Sum("value"))
-        .group_by("target_id", "currency")
-        .values("target_id", "currency", "count", "amount")
-    )
-    touched = {row["target_id"] for row in clicks} | {row["target_id"] for row in sales}
-    keys = await _group_keys(workspace_id, touched, group)
-    for row in clicks:
-        for key in keys.get(row["target_id"], ()):
-            result[key].link_clicks += int(row["total"] or 0)
-    for row in sales:
-        for key in keys.get(row["target_id"], ()):
-            result[key].conversions += row["count"]
-            result[key].add_revenue(row["currency"], Decimal(row["amount"] or 0))
-
-
-async def _group_keys(workspace_id: int, target_ids: set[int], group: Group) -> dict[int, list]:
-    """The group key(s) of each target (a target has several tags, or none)."""
-    if not target_ids:
-        return {}
-    if group is None:
-        return {target_id: [None] for target_id in target_ids}
+    """Tracked-link clicks and conversions of the targets, summed per group in SQL (joined
+    from the rollup rows, so a post's groups come from the same place as its metrics)."""
     if group == Dimension.TAG:
-        rows = await TargetTag.filter(
-            workspace_id=workspace_id, target_metrics__target_id__in=target_ids
-        ).values("target_metrics__target_id", "tag")
-        keys: dict[int, list] = defaultdict(list)
-        for row in rows:
-            keys[row["target_metrics__target_id"]].append(row["tag"])
-        return keys
-    column = DAY if group == DAY else GROUP_FIELDS[group]
-    rows = await TargetMetrics.filter(workspace_id=workspace_id, target_id__in=target_ids).values(
-        "target_id", column
-    )
-    return {row["target_id"]: [row[column]] for row in rows}
-
-
-async def audience_rows(
-    workspace_id: int, start: date, end: date, scope: Scope
-) -> tuple[list[dict], dict[int, str]]:
-    """Daily audience rows of the scope's channels from the day before `start` to `end`,
-    and each channel's network."""
-    channels = Channel.filter(workspace_id=workspace_id)
-    if scope.channel_ids:
-        channels = channels.filter(id__in=scope.channel_ids)
-    if scope.platforms:
-        channels = channels.filter(platform__in=scope.platforms)
-    platforms = dict(await channels.values_list("id", "platform"))
-    rows = await (
-        ChannelMetricDay.filter(
-            workspace_id=workspace_id,
-            channel_id__in=list(platforms) or [0],
-            day__gte=start - timedelta(days=1),
-            day__lte=end,
+        base = TargetTag.filter(
+            workspace_id=workspace_id, target_metrics_id__in=Subquery(targets.values("id"))
         )
-        .order_by("channel_id", "day")
-        .values("channel_id", "day", "followers", "profile_views")
+        via, key = "target_metrics__target__", "tag"
+    else:
+        base, via = targets, "target__"
+        key = None if group is None else (DAY if group == DAY else GROUP_FIELDS[group])
+    keys = () if key is None else (key,)
+    clicks = (
+        await base.filter(**{f"{via}tracked_links__id__not_isnull": True})
+        .annotate(total=Sum(f"{via}tracked_links__clicks"))
+        .group_by(*keys)
+        .values(*keys, "total")
     )
-    return rows, {channel_id: str(platform) for channel_id, platform in platforms.items()}
-
-
-def audience_of(rows: list[dict], start: date) -> tuple[int | None, int | None, int | None]:
-    """Followers at the end, growth over the range and profile views within it, for one
-    channel's rows (ordered by day, starting at most one day before `start`)."""
-    followers = [(row["day"], row["followers"]) for row in rows if row["followers"] is not None]
-    last = followers[-1][1] if followers else None
-    growth = last - followers[0][1] if len(followers) > 1 else None
-    views = [row["profile_views"] for row in rows if row["day"] >= start]
-    counted = [value for value in views if value is not None]
-    return last, growth, (sum(counted) if counted else None)
+    for row in clicks:
+        result[row[key] if key else None].link_clicks += int(row["total"] or 0)
+    currency = f"{via}conversions__currency"
+    sales = (
+        await base.filter(**{f"{via}conversions__id__not_isnull": True})
+        .annotate(count=Count(f"{via}conversions__id"), amount=Sum(f"{via}conversions__value"))
+        .group_by(*keys, currency)
+        .values(*keys, currency, "count", "amount")
+    )
+    for row in sales:
+        totals = result[row[key] if key else None]
+        totals.conversions += int(row["count"])
+        totals.add_revenue(row[currency], Decimal(row["amount"] or 0))
 
 
 async def _add_audience(
     workspace_id: int, start: date, end: date, scope: Scope, group: Group, result: dict
 ) -> None:
-    rows, platforms = await audience_rows(workspace_id, start, end, scope)
-    by_channel: dict[int, list[dict]] = defaultdict(list)
-    for row in rows:
-        by_channel[row["channel_id"]].append(row)
-    for channel_id, channel_rows in by_channel.items():
-        key = _audience_key(group, channel_id, platforms)
-        followers, growth, views = audience_of(channel_rows, start)
-        totals = result[key]
-        totals.followers = _plus(totals.followers, followers)
-        totals.follower_growth = _plus(totals.follower_growth, growth)
-        totals.profile_views = _plus(totals.profile_views, views)
+    platforms = await scope_channels(workspace_id, scope)
+    for channel_id, audience in (
+        await audience_by_channel(workspace_id, start, end, list(platforms))
+    ).items():
+        totals = result[_audience_key(group, channel_id, platforms)]
+        totals.followers = _plus(totals.followers, audience.followers)
+        totals.follower_growth = _plus(totals.follower_growth, audience.growth)
+        totals.profile_views = _plus(totals.profile_views, audience.profile_views)
 
 
 def _audience_key(group: Group, channel_id: int, platforms: dict[int, str]) -> Hashable:

@@ -123,7 +123,7 @@ class TrackedLink(Model):
         "kelola.Post", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     target = fields.ForeignKeyField(
-        "kelola.PostTarget", related_name=False, null=True, on_delete=fields.SET_NULL
+        "kelola.PostTarget", related_name="tracked_links", null=True, on_delete=fields.SET_NULL
     )
     channel = fields.ForeignKeyField(
         "kelola.Channel", related_name=False, null=True, on_delete=fields.SET_NULL
@@ -188,7 +188,9 @@ class Conversion(Model):
     link = fields.ForeignKeyField(
         "kelola.TrackedLink", related_name=False, null=True, on_delete=fields.SET_NULL
     )
-    target_id = fields.BigIntField(null=True)
+    target = fields.ForeignKeyField(
+        "kelola.PostTarget", related_name="conversions", null=True, on_delete=fields.SET_NULL
+    )
     post_id = fields.BigIntField(null=True)
     channel_id = fields.BigIntField(null=True)
     campaign_id = fields.BigIntField(null=True)

@@ -13,12 +13,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from domain.analytics.aggregation import DAY, audience_of, audience_rows, totals_by
+from domain.analytics.aggregation import DAY, totals_by
+from domain.analytics.audience_queries import (
+    Audience,
+    ChannelDays,
+    audience_rows,
+    scope_channels,
+)
 from domain.analytics.periods import Interval, Window, interval_start, interval_starts, today_in
 from domain.analytics.scope import Dimension, Scope
 from domain.analytics.totals import Totals
 from domain.channels.models import Channel
 from domain.content.models import Post
+from domain.db import read_concurrently
 from domain.errors import ErrorCode, NotFound, Problem, ValidationFailed
 from domain.identity.models import Workspace
 from domain.identity.roles import Permission
@@ -70,20 +77,33 @@ def workspace_today(workspace: Workspace) -> date:
 
 
 async def overview(
-    workspace: Workspace, window: Window, scope: Scope, by: Dimension | None = None
+    workspace: Workspace,
+    window: Window,
+    scope: Scope,
+    by: Dimension | None = None,
+    *,
+    customers: bool = True,
 ) -> Overview:
-    """Totals of the window and the period before; with `by`, also per group."""
+    """Totals of the window and the period before; with `by`, also per group. Customer
+    numbers (a costly read) are left out with `customers=False`."""
     previous = window.previous()
-    current_totals = await totals_by(workspace.id, window.start, window.end, scope)
-    previous_totals = await totals_by(workspace.id, previous.start, previous.end, scope)
+    reads = [
+        totals_by(workspace.id, window.start, window.end, scope, customers=customers),
+        totals_by(workspace.id, previous.start, previous.end, scope),
+    ]
+    if by is not None:
+        reads += [
+            totals_by(workspace.id, window.start, window.end, scope, by),
+            totals_by(workspace.id, previous.start, previous.end, scope, by),
+        ]
+    current_totals, previous_totals, *grouped = await read_concurrently(*reads)
     result = Overview(
         window,
         current_totals.get(None, Totals()),
         previous_totals.get(None, Totals()),
     )
-    if by is not None:
-        now = await totals_by(workspace.id, window.start, window.end, scope, by)
-        before = await totals_by(workspace.id, previous.start, previous.end, scope, by)
+    if grouped:
+        now, before = grouped
         for key in sorted(set(now) | set(before), key=str):
             result.breakdown[key] = Comparison(
                 window, now.get(key, Totals()), before.get(key, Totals())
@@ -103,7 +123,10 @@ async def series(
 ) -> list[SeriesPoint]:
     """One point per day, week or month of the window (empty periods included), each with
     the totals of the posts published in it and the audience over it."""
-    by_day = await totals_by(workspace.id, window.start, window.end, scope, DAY)
+    reads = [totals_by(workspace.id, window.start, window.end, scope, DAY)]
+    if not scope.narrower_than_channels:
+        reads.append(_channel_days(workspace.id, window, scope))
+    by_day, *audience = await read_concurrently(*reads)
     starts = interval_starts(window, interval)
     points = {start: Totals() for start in starts}
     for day, totals in by_day.items():
@@ -113,8 +136,9 @@ async def series(
     for start, following in zip(starts, ends, strict=True):
         end = window.end if following is None else min(window.end, _day_before(following))
         result.append(SeriesPoint(max(start, window.start), end, points[start]))
-    if not scope.narrower_than_channels:
-        await _add_audience_series(workspace.id, window, scope, result)
+    for channel in audience[0] if audience else []:
+        for point in result:
+            _add_audience(point.totals, channel.audience(point.start, point.end))
     return result
 
 
@@ -130,24 +154,23 @@ def _merge(into: Totals, totals: Totals) -> None:
         into.add_revenue(currency, amount)
 
 
-async def _add_audience_series(
-    workspace_id: int, window: Window, scope: Scope, points: list[SeriesPoint]
-) -> None:
-    rows, _ = await audience_rows(workspace_id, window.start, window.end, scope)
-    by_channel: dict[int, list[dict]] = {}
-    for row in rows:
-        by_channel.setdefault(row["channel_id"], []).append(row)
-    for point in points:
-        for channel_rows in by_channel.values():
-            within = [r for r in channel_rows if _day_before(point.start) <= r["day"] <= point.end]
-            followers, growth, views = audience_of(within, point.start)
-            for name, value in (
-                ("followers", followers),
-                ("follower_growth", growth),
-                ("profile_views", views),
-            ):
-                if value is not None:
-                    setattr(point.totals, name, (getattr(point.totals, name) or 0) + value)
+async def _channel_days(workspace_id: int, window: Window, scope: Scope) -> list[ChannelDays]:
+    channels = await scope_channels(workspace_id, scope)
+    rows = await audience_rows(workspace_id, window.start, window.end, list(channels))
+    by_channel: dict[int, list[tuple]] = {}
+    for row in rows:  # ordered by channel, then day
+        by_channel.setdefault(row[0], []).append(row)
+    return [ChannelDays(channel_rows) for channel_rows in by_channel.values()]
+
+
+def _add_audience(totals: Totals, audience: Audience) -> None:
+    for name, value in (
+        ("followers", audience.followers),
+        ("follower_growth", audience.growth),
+        ("profile_views", audience.profile_views),
+    ):
+        if value is not None:
+            setattr(totals, name, (getattr(totals, name) or 0) + value)
 
 
 class Order(StrEnum):

@@ -50,7 +50,7 @@ async def post_report(actor: Actor, post_id: int, history_limit: int = 100) -> P
     first (the latest `history_limit`)."""
     post = await _readable(actor, Post, post_id, "post", "postId")
     scope = Scope(post_ids=(post.id,))
-    overall = await totals_by(post.workspace_id, None, None, scope)
+    overall = await totals_by(post.workspace_id, None, None, scope, customers=True)
     per_channel = await totals_by(post.workspace_id, None, None, scope, Dimension.CHANNEL)
     targets = await PostTarget.filter(workspace_id=post.workspace_id, post_id=post.id).order_by(
         "id"
