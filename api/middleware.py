@@ -51,8 +51,9 @@ class RequestIdMiddleware:
 
 
 # Routes that stream their bodies and enforce limits of their own (media uploads: the
-# exact declared size through a signed URL, or `media_multipart_max_bytes`).
-SELF_LIMITED_PATHS = ("/uploads",)
+# exact declared size through a signed URL, or `media_multipart_max_bytes`; partners'
+# conversions: 64 KB, answered in the endpoint's own error shape).
+SELF_LIMITED_PATHS = ("/uploads", "/conversions")
 
 
 def _limits_itself(path: str) -> bool:

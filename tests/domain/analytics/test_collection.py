@@ -94,3 +94,22 @@ async def test_the_round_asks_for_one_job_per_due_channel(world):
     await world.published(first, age=timedelta(days=2))
     await world.published(second, age=timedelta(days=2))
     assert await metrics_round() == 2
+
+
+async def test_stored_readings_are_announced_after_commit(world):
+    import asyncio
+
+    from domain.analytics.collection import METRICS_UPDATED
+    from domain.events import listen
+
+    channel = await world.channel()
+    target = await world.published(channel)
+    await enroll_published()
+    events = listen([world.workspace_id], {METRICS_UPDATED})
+    first = asyncio.ensure_future(anext(events))
+    await asyncio.sleep(0.2)  # subscribed before the readings are stored
+    await poll_channel(channel.id, datetime.now(UTC))
+    event = await asyncio.wait_for(first, timeout=5)
+    assert event.data["channel_id"] == channel.id
+    assert event.data["post_ids"] == [target.post_id] and event.data["targets"] == 1
+    await events.aclose()
