@@ -45,6 +45,9 @@ from api.identity.types import ApiKey, Invitation, Member, User, Workspace
 from api.node import Node, resolve_node
 from api.strategy.operations import StrategyMutation, StrategyQuery
 from api.strategy.types import Campaign
+from api.webhooks.mutations import WebhookMutation
+from api.webhooks.queries import WebhookQuery
+from api.webhooks.types import WebhookDelivery, WebhookEndpoint
 from domain.settings import get_settings
 
 
@@ -61,6 +64,7 @@ class Query(
     MetricsQuery,
     TimingQuery,
     ReportQuery,
+    WebhookQuery,
 ):
     @strawberry.field(description="Any object by its global id; null if it is not visible.")
     async def node(
@@ -86,6 +90,7 @@ class Mutation(
     ConversionMutation,
     AnalyticsSettingsMutation,
     ReportMutation,
+    WebhookMutation,
 ):
     pass
 
@@ -132,6 +137,8 @@ schema = strawberry.Schema(
         Conversion,
         Report,
         ReportSchedule,
+        WebhookEndpoint,
+        WebhookDelivery,
     ],
     extensions=_extensions(),
     config=StrawberryConfig(auto_camel_case=True),

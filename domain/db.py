@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "domain.content.series_models",
     "domain.strategy.models",
     "domain.analytics.models",
+    "domain.webhooks.models",
 ]
 APP_LABEL = "kelola"
 T = TypeVar("T")

@@ -57,6 +57,21 @@ def publish_after_commit(event: Event) -> None:
     after_commit(send)
 
 
+async def emit(event: Event) -> None:
+    """Announce a domain event from inside a unit of work: the webhook deliveries it owes
+    are written in the same transaction, and it is published once that commits."""
+    await emit_many([event])
+
+
+async def emit_many(events: list[Event]) -> None:
+    """`emit` for a batch: the webhook deliveries of all the events in one statement."""
+    from domain.webhooks.outbox import record_deliveries  # lazily: webhooks import events
+
+    await record_deliveries(events)
+    for event in events:
+        publish_after_commit(event)
+
+
 async def listen(workspace_ids: Iterable[int], types: set[str]) -> AsyncIterator[Event]:
     """Events of the given types in the given workspaces, from any process, as they happen."""
     pubsub = get_redis().pubsub(ignore_subscribe_messages=True)

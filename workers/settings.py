@@ -17,6 +17,7 @@ from domain.logs import configure_logging
 from domain.publishing.jobs import DISPATCH_JOB, PUBLISH_JOB, VERIFY_JOB
 from domain.redis import arq_redis_settings, close_redis
 from domain.settings import get_settings
+from domain.webhooks.outbox import DELIVER_JOB
 from workers.analytics import (
     audience_round_job,
     build_report_job,
@@ -33,6 +34,7 @@ from workers.publishing import (
     reconcile_forever,
     verify_target_job,
 )
+from workers.webhooks import deliver_webhook_job, webhook_round_job
 
 _publish_timeout = get_settings().publish_job_timeout_s
 JOBS = [
@@ -53,6 +55,9 @@ JOBS = [
         keep_result=0,
         max_tries=BUILD_REPORT_TRIES,
     ),
+    # One job per attempt; retries are new jobs scheduled by the delivery itself, so arq
+    # never retries one (max_tries=1) and keep_result=0 frees the id for the cron.
+    func(deliver_webhook_job, name=DELIVER_JOB, timeout=60, keep_result=0, max_tries=1),
 ]
 
 
@@ -129,6 +134,13 @@ class WorkerSettings:
             second=40,
             unique=True,
             timeout=300,
+        ),
+        cron(
+            webhook_round_job,
+            name="cron:webhooks.round",
+            second=50,
+            unique=True,
+            timeout=120,
         ),
     ]
     on_startup = startup

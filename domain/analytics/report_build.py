@@ -31,7 +31,7 @@ from domain.analytics.scope import Dimension, Scope, scoped_targets
 from domain.analytics.totals import Totals
 from domain.channels.models import Channel
 from domain.content.models import Post
-from domain.events import Event, publish_after_commit
+from domain.events import Event, emit
 from domain.identity.models import Workspace
 from domain.storage import get_storage
 from domain.uow import unit_of_work
@@ -80,7 +80,7 @@ async def fail_report(report_id: int, reason: str) -> bool:
         )
         if failed:
             report = await Report.get(id=report_id)
-            publish_after_commit(ready_event(report))
+            await emit(ready_event(report))
     return bool(failed)
 
 
@@ -103,7 +103,7 @@ async def _build(report_id: int, now: datetime) -> ReportStatus | None:
         )
         if made:
             report.status, report.ready_at, report.storage_prefix = ReportStatus.READY, now, prefix
-            publish_after_commit(ready_event(report))
+            await emit(ready_event(report))
     if not made:  # another build finished first: its files are the report's
         for name in files:
             await storage.delete(f"{prefix}/{name}")

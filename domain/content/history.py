@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.content.models import PostTarget, StatusChange, TargetStatus
-from domain.events import Event, publish_after_commit
+from domain.events import Event, emit_many
 from domain.tenancy import Actor
 
 TARGET_STATUS_CHANGED = "target.status_changed"
@@ -28,24 +28,39 @@ async def record(
         or (f"api_key:{actor.api_key_id}" if actor and actor.is_api_key else None),
         reason=reason[:1000] if reason else None,
     )
-    announce(target, from_status, reason=reason)
+    await announce(target, from_status, reason=reason)
 
 
-def announce(target: PostTarget, from_status: TargetStatus | None, *, reason: str | None) -> None:
-    """Tell subscribers after commit; for changes whose history row is already written."""
-    publish_after_commit(
-        Event(
-            TARGET_STATUS_CHANGED,
-            target.workspace_id,
-            {
-                "target_id": target.id,
-                "post_id": target.post_id,
-                "channel_id": target.channel_id,
-                "status": target.status.value,
-                "from_status": from_status.value if from_status else None,
-                "reason": reason,
-            },
-        )
+async def announce(
+    target: PostTarget, from_status: TargetStatus | None, *, reason: str | None
+) -> None:
+    """Tell subscribers (and webhooks) after commit; for changes whose history row is
+    already written. Runs inside the unit of work that made the change."""
+    await announce_many([target], from_status, reason=reason)
+
+
+async def announce_many(
+    targets: list[PostTarget], from_status: TargetStatus | None, *, reason: str | None
+) -> None:
+    """`announce` for a batch of targets that made the same move, in a fixed number of
+    statements."""
+    await emit_many([_status_event(target, from_status, reason) for target in targets])
+
+
+def _status_event(
+    target: PostTarget, from_status: TargetStatus | None, reason: str | None
+) -> Event:
+    return Event(
+        TARGET_STATUS_CHANGED,
+        target.workspace_id,
+        {
+            "target_id": target.id,
+            "post_id": target.post_id,
+            "channel_id": target.channel_id,
+            "status": target.status.value,
+            "from_status": from_status.value if from_status else None,
+            "reason": reason,
+        },
     )
 
 

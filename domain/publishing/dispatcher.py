@@ -57,8 +57,7 @@ async def claim_due_batch(limit: int = BATCH) -> list[PostTarget]:
                 for target in targets
             ]
         )
-        for target in targets:
-            history.announce(target, TargetStatus.SCHEDULED, reason="claimed")
+        await history.announce_many(targets, TargetStatus.SCHEDULED, reason="claimed")
     return targets
 
 

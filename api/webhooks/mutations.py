@@ -1,0 +1,210 @@
+"""Webhook mutations: endpoints (the secret is returned only on creation and rotation)
+and redelivery."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.errors import UserError, user_errors
+from api.ids import parse_id, to_global_id
+from api.webhooks.types import WebhookDelivery, WebhookEndpoint, WebhookEventType
+from domain.errors import DomainError
+from domain.uow import unit_of_work
+from domain.webhooks import deliveries, endpoints
+
+INPUT = "The fields of this mutation."
+ERRORS = "Problems with the input; empty when the mutation succeeded."
+URL = (
+    "An absolute http(s) URL, at most 2,048 characters, without a user name or password. "
+    "In production: https only, and not a private, loopback or other internal address."
+)
+
+
+@strawberry.input(description="A new webhook endpoint.")
+class WebhookEndpointCreateInput:
+    workspace_id: strawberry.ID = strawberry.field(description="The workspace.")
+    url: str = strawberry.field(description=URL)
+    event_types: list[WebhookEventType] = strawberry.field(  # type: ignore[valid-type]
+        description="The events to receive; at least one."
+    )
+    description: str = strawberry.field(default="", description="What it is for.")
+
+
+@strawberry.input(description="Changes to a webhook endpoint; omitted fields stay as they are.")
+class WebhookEndpointUpdateInput:
+    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint.")
+    url: str | None = strawberry.field(default=None, description=URL)
+    event_types: list[WebhookEventType] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="The events to receive; at least one."
+    )
+    description: str | None = strawberry.field(default=None, description="What it is for.")
+    enabled: bool | None = strawberry.field(
+        default=None,
+        description="false stops deliveries; true re-enables a disabled endpoint and clears "
+        "its failure state.",
+    )
+
+
+@strawberry.input(description="Which webhook endpoint.")
+class WebhookEndpointIdInput:
+    endpoint_id: strawberry.ID = strawberry.field(description="The endpoint.")
+
+
+@strawberry.input(description="Which delivery to send again.")
+class WebhookRedeliverInput:
+    delivery_id: strawberry.ID = strawberry.field(description="The delivery.")
+
+
+@strawberry.type(description="Result of `webhookEndpointCreate` and `webhookEndpointRotateSecret`.")
+class WebhookEndpointSecretPayload:
+    endpoint: WebhookEndpoint | None = strawberry.field(default=None, description="The endpoint.")
+    secret: str | None = strawberry.field(
+        default=None,
+        description="The signing secret, shown only this once: verify `Kelola-Signature` "
+        '(`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`) with it.',
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
+
+
+@strawberry.type(description="Result of `webhookEndpointUpdate`.")
+class WebhookEndpointPayload:
+    endpoint: WebhookEndpoint | None = strawberry.field(default=None, description="The endpoint.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
+
+
+@strawberry.type(description="Result of `webhookEndpointDelete`.")
+class WebhookEndpointDeletePayload:
+    deleted_endpoint_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The id of the deleted endpoint."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
+
+
+@strawberry.type(description="Result of `webhookRedeliver`.")
+class WebhookRedeliverPayload:
+    delivery: WebhookDelivery | None = strawberry.field(
+        default=None, description="The delivery, PENDING with an attempt due now."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
+
+
+async def _run(action: Callable[[], Awaitable[Any]]) -> Any:
+    async with unit_of_work():
+        return await action()
+
+
+def _endpoint_id(value: strawberry.ID) -> int:
+    return parse_id(value, "WebhookEndpoint", "endpointId")
+
+
+@strawberry.type
+class WebhookMutation:
+    @strawberry.mutation(
+        description="Create a webhook endpoint; its signing secret is returned only here."
+    )
+    async def webhook_endpoint_create(
+        self,
+        info: Info,
+        input: Annotated[WebhookEndpointCreateInput, strawberry.argument(description=INPUT)],
+    ) -> WebhookEndpointSecretPayload:
+        try:
+            issued = await _run(
+                lambda: endpoints.create_endpoint(
+                    info.context.actor,
+                    workspace_id=parse_id(input.workspace_id, "Workspace", "workspaceId"),
+                    url=input.url,
+                    event_types=list(input.event_types),
+                    description=input.description,
+                )
+            )
+        except DomainError as error:
+            return WebhookEndpointSecretPayload(errors=user_errors(error))
+        return WebhookEndpointSecretPayload(
+            endpoint=WebhookEndpoint.from_model(issued.endpoint), secret=issued.secret
+        )
+
+    @strawberry.mutation(
+        description="Change a webhook endpoint's URL, events, description, or enable it again."
+    )
+    async def webhook_endpoint_update(
+        self,
+        info: Info,
+        input: Annotated[WebhookEndpointUpdateInput, strawberry.argument(description=INPUT)],
+    ) -> WebhookEndpointPayload:
+        try:
+            row = await _run(
+                lambda: endpoints.update_endpoint(
+                    info.context.actor,
+                    endpoint_id=_endpoint_id(input.endpoint_id),
+                    url=input.url,
+                    event_types=None if input.event_types is None else list(input.event_types),
+                    description=input.description,
+                    enabled=input.enabled,
+                )
+            )
+        except DomainError as error:
+            return WebhookEndpointPayload(errors=user_errors(error))
+        return WebhookEndpointPayload(endpoint=WebhookEndpoint.from_model(row))
+
+    @strawberry.mutation(
+        description="Replace an endpoint's signing secret (effective at once); the new one "
+        "is returned only here."
+    )
+    async def webhook_endpoint_rotate_secret(
+        self,
+        info: Info,
+        input: Annotated[WebhookEndpointIdInput, strawberry.argument(description=INPUT)],
+    ) -> WebhookEndpointSecretPayload:
+        try:
+            issued = await _run(
+                lambda: endpoints.rotate_secret(
+                    info.context.actor, endpoint_id=_endpoint_id(input.endpoint_id)
+                )
+            )
+        except DomainError as error:
+            return WebhookEndpointSecretPayload(errors=user_errors(error))
+        return WebhookEndpointSecretPayload(
+            endpoint=WebhookEndpoint.from_model(issued.endpoint), secret=issued.secret
+        )
+
+    @strawberry.mutation(description="Delete a webhook endpoint with its deliveries.")
+    async def webhook_endpoint_delete(
+        self,
+        info: Info,
+        input: Annotated[WebhookEndpointIdInput, strawberry.argument(description=INPUT)],
+    ) -> WebhookEndpointDeletePayload:
+        try:
+            deleted = await _run(
+                lambda: endpoints.delete_endpoint(
+                    info.context.actor, endpoint_id=_endpoint_id(input.endpoint_id)
+                )
+            )
+        except DomainError as error:
+            return WebhookEndpointDeletePayload(errors=user_errors(error))
+        return WebhookEndpointDeletePayload(
+            deleted_endpoint_id=strawberry.ID(to_global_id("WebhookEndpoint", deleted))
+        )
+
+    @strawberry.mutation(
+        description="Send a delivery again now (also a DELIVERED or FAILED one), with a fresh "
+        "3-day retry window. Refused (NOT_ALLOWED) while its endpoint is disabled."
+    )
+    async def webhook_redeliver(
+        self,
+        info: Info,
+        input: Annotated[WebhookRedeliverInput, strawberry.argument(description=INPUT)],
+    ) -> WebhookRedeliverPayload:
+        try:
+            row = await _run(
+                lambda: deliveries.redeliver(
+                    info.context.actor,
+                    delivery_id=parse_id(input.delivery_id, "WebhookDelivery", "deliveryId"),
+                )
+            )
+        except DomainError as error:
+            return WebhookRedeliverPayload(errors=user_errors(error))
+        return WebhookRedeliverPayload(delivery=WebhookDelivery.from_model(row))

@@ -1,0 +1,1 @@
+"""Outbound webhooks: partners' endpoints, durable deliveries, signed attempts."""

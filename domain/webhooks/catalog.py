@@ -1,0 +1,97 @@
+"""Which domain events partners can subscribe to, and what their webhook bodies say.
+
+The one place that maps domain event types to webhook event types: a new kind of webhook
+is an entry in `WebhookEventType` and one in `_CATALOG`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from domain.events import Event
+
+ENDPOINT_DISABLED = "webhooks.endpoint_disabled"
+
+
+class WebhookEventType(StrEnum):
+    """What a partner subscribes to; the value is the `type` of the webhook body."""
+
+    POST_STATUS_CHANGED = "post.status_changed"
+    REPORT_READY = "report.ready"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+
+
+def global_id(type_name: str, pk: int | None) -> str | None:
+    """The API's global id of a row (the encoding of `api.ids.to_global_id`)."""
+    if pk is None:
+        return None
+    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+
+
+def _post_status(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "postId": global_id("Post", data.get("post_id")),
+        "targetId": global_id("PostTarget", data.get("target_id")),
+        "channelId": global_id("Channel", data.get("channel_id")),
+        "status": data.get("status"),
+        "fromStatus": data.get("from_status"),
+        "reason": data.get("reason"),
+    }
+
+
+def _report_ready(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "reportId": global_id("Report", data.get("report_id")),
+        "name": data.get("name"),
+        "status": data.get("status"),
+        "readyAt": data.get("ready_at"),
+    }
+
+
+def _endpoint_disabled(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "endpointId": global_id("WebhookEndpoint", data.get("endpoint_id")),
+        "url": data.get("url"),
+        "reason": data.get("reason"),
+    }
+
+
+@dataclass(frozen=True)
+class Mapping:
+    webhook_type: WebhookEventType
+    data: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+# Domain event type -> webhook event type and the `data` of its body (global ids only,
+# never tokens or secrets).
+_CATALOG: dict[str, Mapping] = {
+    "target.status_changed": Mapping(WebhookEventType.POST_STATUS_CHANGED, _post_status),
+    "analytics.report_ready": Mapping(WebhookEventType.REPORT_READY, _report_ready),
+    ENDPOINT_DISABLED: Mapping(WebhookEventType.WEBHOOK_ENDPOINT_DISABLED, _endpoint_disabled),
+}
+
+
+def webhook_type_of(event: Event) -> WebhookEventType | None:
+    mapping = _CATALOG.get(event.type)
+    return mapping.webhook_type if mapping else None
+
+
+def body_of(event: Event) -> str:
+    """The exact JSON body POSTed (and signed) for an event."""
+    mapping = _CATALOG[event.type]
+    return json.dumps(
+        {
+            "id": event.id,
+            "type": mapping.webhook_type.value,
+            "workspaceId": global_id("Workspace", event.workspace_id),
+            "occurredAt": event.occurred_at.isoformat(),
+            "data": mapping.data(event.data),
+        },
+        separators=(",", ":"),
+        sort_keys=True,
+    )
