@@ -42,6 +42,13 @@ from api.identity.mutations import IdentityMutation
 from api.identity.queries import IdentityQuery
 from api.identity.subscriptions import IdentitySubscription
 from api.identity.types import ApiKey, Invitation, Member, User, Workspace
+from api.listening.operations import (
+    ListeningMutation,
+    ListeningQueryFields,
+    ListeningSubscription,
+)
+from api.listening.trends import TrendsQuery
+from api.listening.types import ListeningFeed, ListeningQuery, Mention
 from api.node import Node, resolve_node
 from api.strategy.operations import StrategyMutation, StrategyQuery
 from api.strategy.types import Campaign
@@ -65,6 +72,8 @@ class Query(
     TimingQuery,
     ReportQuery,
     WebhookQuery,
+    ListeningQueryFields,
+    TrendsQuery,
 ):
     @strawberry.field(description="Any object by its global id; null if it is not visible.")
     async def node(
@@ -91,6 +100,7 @@ class Mutation(
     AnalyticsSettingsMutation,
     ReportMutation,
     WebhookMutation,
+    ListeningMutation,
 ):
     pass
 
@@ -102,6 +112,7 @@ class Subscription(
     ContentSubscription,
     AnalyticsSubscription,
     ReportSubscription,
+    ListeningSubscription,
 ):
     pass
 
@@ -139,6 +150,9 @@ schema = strawberry.Schema(
         ReportSchedule,
         WebhookEndpoint,
         WebhookDelivery,
+        ListeningQuery,
+        ListeningFeed,
+        Mention,
     ],
     extensions=_extensions(),
     config=StrawberryConfig(auto_camel_case=True),

@@ -22,6 +22,7 @@ MODEL_MODULES = [
     "domain.strategy.models",
     "domain.analytics.models",
     "domain.webhooks.models",
+    "domain.listening.models",
 ]
 APP_LABEL = "kelola"
 T = TypeVar("T")

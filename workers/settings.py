@@ -13,6 +13,7 @@ from domain.analytics.reports import BUILD_REPORT_JOB, BUILD_REPORT_TRIES
 from domain.db import close_database, open_database
 from domain.health import beat_forever, new_worker_id, stop_beating
 from domain.jobs import QUEUE_NAME, close_job_pool
+from domain.listening.collection import FEED_JOB, SEARCH_JOB
 from domain.logs import configure_logging
 from domain.publishing.jobs import DISPATCH_JOB, PUBLISH_JOB, VERIFY_JOB
 from domain.redis import arq_redis_settings, close_redis
@@ -27,6 +28,7 @@ from workers.analytics import (
     report_round_job,
 )
 from workers.identity import purge_expired_credentials
+from workers.listening import listening_round_job, read_feed_job, search_job
 from workers.maintenance import extend_recurring_series, refresh_expiring_tokens
 from workers.publishing import (
     dispatch_due_job,
@@ -58,6 +60,8 @@ JOBS = [
     # One job per attempt; retries are new jobs scheduled by the delivery itself, so arq
     # never retries one (max_tries=1) and keep_result=0 frees the id for the cron.
     func(deliver_webhook_job, name=DELIVER_JOB, timeout=60, keep_result=0, max_tries=1),
+    func(search_job, name=SEARCH_JOB, timeout=120, keep_result=0, max_tries=1),
+    func(read_feed_job, name=FEED_JOB, timeout=120, keep_result=0, max_tries=1),
 ]
 
 
@@ -139,6 +143,13 @@ class WorkerSettings:
             webhook_round_job,
             name="cron:webhooks.round",
             second=50,
+            unique=True,
+            timeout=120,
+        ),
+        cron(
+            listening_round_job,
+            name="cron:listening.round",
+            second=15,
             unique=True,
             timeout=120,
         ),

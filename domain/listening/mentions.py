@@ -1,0 +1,63 @@
+"""Reading mentions: newest first, filtered, one workspace at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.identity.roles import Permission
+from domain.listening.models import ListeningFeed, ListeningQuery, Mention, Sentiment
+from domain.listening.service import visible_query
+from domain.pagination import Page, check_page_args
+from domain.tenancy import Actor, visible_to, workspace_for
+
+
+@dataclass(frozen=True)
+class MentionFilter:
+    query_id: int | None = None
+    sentiment: Sentiment | None = None
+    language: str | None = None
+    network: str | None = None
+    competitors: bool | None = None  # True: only competitors'; False: only the brand's
+
+
+async def list_mentions(
+    actor: Actor,
+    workspace_id: int,
+    where: MentionFilter,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page[Mention]:
+    workspace = await workspace_for(actor, workspace_id, Permission.ALERTS_READ)
+    size, after_id = check_page_args(first, after)
+    rows = Mention.filter(workspace_id=workspace.id)
+    if where.query_id is not None:
+        query = await visible_query(actor, where.query_id, Permission.ALERTS_READ)
+        rows = rows.filter(query_id=query.id)
+    if where.sentiment is not None:
+        rows = rows.filter(sentiment=where.sentiment)
+    if where.language is not None:
+        rows = rows.filter(language=where.language)
+    if where.network is not None:
+        rows = rows.filter(network=where.network)
+    if where.competitors is not None:
+        rows = rows.filter(competitor__isnull=not where.competitors)
+    window = rows.order_by("-id")
+    if after_id is not None:
+        window = window.filter(id__lt=after_id)
+    found = await window.limit(size + 1)
+    return Page(found[:size], len(found) > size, after_id is not None, rows)
+
+
+async def mentions_by_ids(actor: Actor, ids: list[int]) -> list[Mention | None]:
+    found = {row.id: row for row in await visible_to(actor, Mention).filter(id__in=set(ids))}
+    return [found.get(mention_id) for mention_id in ids]
+
+
+async def list_feeds(actor: Actor, workspace_id: int) -> list[ListeningFeed]:
+    workspace = await workspace_for(actor, workspace_id, Permission.ALERTS_READ)
+    return await ListeningFeed.filter(workspace_id=workspace.id).order_by("id")
+
+
+async def get_query(actor: Actor, query_id: int) -> ListeningQuery | None:
+    return await visible_to(actor, ListeningQuery).get_or_none(id=query_id)
