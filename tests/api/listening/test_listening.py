@@ -211,3 +211,45 @@ async def test_trends_count_volume_sentiment_and_share_of_voice(gql):
         token=shop.owner.token,
     )
     assert top_level_codes(bad) == ["BAD_USER_INPUT"]
+
+
+FEED_ADD = """
+mutation($input: ListeningFeedAddInput!) { listeningFeedAdd(input: $input) {
+  feed { id url status } errors { field code message }
+} }"""
+
+
+async def test_feeds_are_validated(gql, monkeypatch):
+    shop = await make_shop(gql)
+    added = await gql.mutate(
+        "listeningFeedAdd",
+        FEED_ADD,
+        {"workspaceId": shop.workspace_id, "url": " https://news.example/rss "},
+        token=shop.owner.token,
+    )
+    assert added["feed"]["url"] == "https://news.example/rss" and added["feed"]["status"] == "OK"
+    for url, code in (
+        ("https://news.example/rss", "ALREADY_EXISTS"),
+        ("ftp://news.example/rss", "INVALID"),
+        ("https://user:pw@news.example/rss", "INVALID"),
+        ("", "REQUIRED"),
+    ):
+        refused = await gql.mutate(
+            "listeningFeedAdd",
+            FEED_ADD,
+            {"workspaceId": shop.workspace_id, "url": url},
+            token=shop.owner.token,
+            expect_errors=True,
+        )
+        assert [e["code"] for e in refused["errors"]] == [code], url
+    from domain.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "env", "production")
+    internal = await gql.mutate(
+        "listeningFeedAdd",
+        FEED_ADD,
+        {"workspaceId": shop.workspace_id, "url": "https://127.0.0.1/feed"},
+        token=shop.owner.token,
+        expect_errors=True,
+    )
+    assert [e["code"] for e in internal["errors"]] == ["NOT_ALLOWED"]
