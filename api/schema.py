@@ -15,6 +15,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
+from api.alerts.operations import AlertMutation, AlertQuery, AlertSubscription
 from api.analytics.conversions import ConversionMutation, ConversionQuery
 from api.analytics.link_types import Conversion, TrackedLink
 from api.analytics.links import LinkMutation, LinkQuery
@@ -74,6 +75,7 @@ class Query(
     WebhookQuery,
     ListeningQueryFields,
     TrendsQuery,
+    AlertQuery,
 ):
     @strawberry.field(description="Any object by its global id; null if it is not visible.")
     async def node(
@@ -101,6 +103,7 @@ class Mutation(
     ReportMutation,
     WebhookMutation,
     ListeningMutation,
+    AlertMutation,
 ):
     pass
 
@@ -113,6 +116,7 @@ class Subscription(
     AnalyticsSubscription,
     ReportSubscription,
     ListeningSubscription,
+    AlertSubscription,
 ):
     pass
 

@@ -23,6 +23,7 @@ MODEL_MODULES = [
     "domain.analytics.models",
     "domain.webhooks.models",
     "domain.listening.models",
+    "domain.alerts.models",
 ]
 APP_LABEL = "kelola"
 T = TypeVar("T")

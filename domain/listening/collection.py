@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from domain.alerts.evaluation import Arrival, evaluate
 from domain.channels.models import Channel, ChannelHealth
 from domain.channels.tokens import ChannelUnusable, fresh_credentials
 from domain.events import Event, publish_after_commit
@@ -169,7 +170,18 @@ async def store(
             network=network,
             external_id__in=[mention.external_id for mention in fresh] or [""],
             collected_at=now,
-        ).values("id", "sentiment")
+        ).values("id", "sentiment", "text", "author_reach", "published_at", "competitor")
+        await evaluate(
+            query,
+            [
+                Arrival(
+                    r["id"], r["text"], str(r["sentiment"]), r["author_reach"], r["published_at"]
+                )
+                for r in stored
+                if r["competitor"] is None
+            ],
+            now,
+        )
         for row in stored:
             publish_after_commit(
                 Event(

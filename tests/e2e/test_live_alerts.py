@@ -1,0 +1,137 @@
+"""reputationAlerts across API processes: a client that loses its connection and comes back
+with its cursor gets every event it missed, once, in order."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+from gql import GraphQLRequest
+from gql.transport.exceptions import TransportQueryError
+
+from api.ids import from_global_id
+from domain.alerts.evaluation import Arrival, evaluate
+from domain.listening.models import ListeningQuery, Mention
+from domain.uow import unit_of_work
+from tests.e2e.conftest import ws_session
+from tests.e2e.test_server import mutate, register, wait_for_subscribers, workspace
+
+ALERTS = """
+subscription Alerts($workspaceId: ID!, $after: String) {
+  reputationAlerts(workspaceId: $workspaceId, after: $after) {
+    cursor kind alert { id status mentionsCount }
+  }
+}"""
+QUERY_CREATE = """
+mutation($input: ListeningQueryCreateInput!) {
+  listeningQueryCreate(input: $input) { query { id } errors { field code message } }
+}"""
+RULE_CREATE = """
+mutation($input: AlertRuleCreateInput!) {
+  alertRuleCreate(input: $input) { rule { id } errors { field code message } }
+}"""
+ACK = """
+mutation($input: AlertRefInput!) {
+  alertAcknowledge(input: $input) { alert { id } errors { field code message } }
+}"""
+RESOLVE = """
+mutation($input: AlertRefInput!) {
+  alertResolve(input: $input) { alert { id } errors { field code message } }
+}"""
+
+
+async def _incident(query_pk: int, index: int) -> None:
+    """A watched word in a new mention, checked the way collection checks it."""
+    now = datetime.now(UTC)
+    query = await ListeningQuery.get(id=query_pk)
+    mention = await Mention.create(
+        workspace_id=query.workspace_id,
+        query_id=query.id,
+        source="e2e",
+        network="SANDBOX",
+        external_id=f"e2e-{index}",
+        text="Pelayanannya lambat sekali",
+        language="id",
+        sentiment_score=-0.5,
+        sentiment="NEGATIVE",
+        published_at=now,
+        collected_at=now,
+    )
+    async with unit_of_work():
+        await evaluate(query, [Arrival(mention.id, mention.text, "NEGATIVE", None, now)], now)
+
+
+async def test_a_reconnecting_subscriber_loses_nothing(servers):
+    a, b = servers
+    owner = await register(b)
+    workspace_id = await workspace(b, owner)
+    token = owner["token"]
+    made = await mutate(
+        b,
+        "listeningQueryCreate",
+        QUERY_CREATE,
+        {"workspaceId": workspace_id, "query": {"name": "Brand", "brandTerms": ["kopikita"]}},
+        token=token,
+    )
+    query_pk = from_global_id(made["query"]["id"])[1]
+    await mutate(
+        b,
+        "alertRuleCreate",
+        RULE_CREATE,
+        {
+            "queryId": made["query"]["id"],
+            "rule": {
+                "name": "Crisis",
+                "kind": "WATCH_TERMS",
+                "terms": ["lambat"],
+                "cooldownMinutes": 0,
+            },
+        },
+        token=token,
+    )
+    auth = {"authorization": f"Bearer {token}"}
+    async with ws_session(a, auth) as session:
+        events = session.subscribe(
+            GraphQLRequest(ALERTS, variable_values={"workspaceId": workspace_id})
+        )
+        first = asyncio.ensure_future(anext(events))
+        await wait_for_subscribers(workspace_id, 1)
+        await _incident(query_pk, 1)
+        opened = (await asyncio.wait_for(first, 10))["reputationAlerts"]
+        assert opened["kind"] == "OPENED"
+        alert_id = opened["alert"]["id"]
+        await mutate(b, "alertAcknowledge", ACK, {"alertId": alert_id}, token=token)
+        acked = (await asyncio.wait_for(anext(events), 10))["reputationAlerts"]
+        assert acked["kind"] == "ACKNOWLEDGED"
+        cursor = acked["cursor"]
+    # Disconnected: three more things happen.
+    await mutate(b, "alertResolve", RESOLVE, {"alertId": alert_id}, token=token)
+    await _incident(query_pk, 2)
+    await _incident(query_pk, 3)
+    async with ws_session(b, auth) as session:
+        events = session.subscribe(
+            GraphQLRequest(ALERTS, variable_values={"workspaceId": workspace_id, "after": cursor})
+        )
+        missed = [(await asyncio.wait_for(anext(events), 10))["reputationAlerts"] for _ in range(3)]
+        assert [event["kind"] for event in missed] == ["RESOLVED", "OPENED", "OPENED"]
+        cursors = [from_global_id(event["cursor"])[1] for event in [acked, *missed]]
+        assert cursors == sorted(set(cursors))
+        await _incident(query_pk, 4)  # and it goes on live
+        live = (await asyncio.wait_for(anext(events), 10))["reputationAlerts"]
+        assert live["kind"] == "OPENED" and live["cursor"] not in {e["cursor"] for e in missed}
+
+
+async def test_an_unknown_cursor_is_refused(servers):
+    a, _ = servers
+    owner = await register(a)
+    workspace_id = await workspace(a, owner)
+    async with ws_session(a, {"authorization": f"Bearer {owner['token']}"}) as session:
+        with pytest.raises(TransportQueryError) as error:
+            async for _ in session.subscribe(
+                GraphQLRequest(
+                    ALERTS, variable_values={"workspaceId": workspace_id, "after": "bogus"}
+                )
+            ):
+                pass
+    assert error.value.errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
