@@ -70,6 +70,18 @@ def check_page_args(first: int | None, after: str | None) -> tuple[int, int | No
     return size, after_id
 
 
+async def paginate_newest(
+    queryset: QuerySet[M], *, first: int | None, after: str | None
+) -> Page[M]:
+    """`paginate`, newest first (cursors walk the ids downward)."""
+    size, after_id = check_page_args(first, after)
+    window = queryset.order_by("-id")
+    if after_id is not None:
+        window = window.filter(id__lt=after_id)
+    rows = await window.limit(size + 1)
+    return Page(rows[:size], len(rows) > size, after_id is not None, queryset)
+
+
 async def paginate(queryset: QuerySet[M], *, first: int | None, after: str | None) -> Page[M]:
     size, after_id = check_page_args(first, after)
     window = queryset.order_by("id")

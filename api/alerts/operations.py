@@ -10,18 +10,18 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.errors import UserError, user_errors
+from api.errors import UserError
 from api.identity.types import After, First
 from api.ids import from_global_id, parse_id, to_global_id
 from api.listening.types import Mention
+from api.mutations import mutation_payload
 from api.node import Node, node_resolver
 from api.pagination import Connection
 from domain.alerts import models, service
 from domain.alerts.stream import alert_events
-from domain.errors import DomainError, ErrorCode, Problem, ValidationFailed
+from domain.errors import ErrorCode, Problem, ValidationFailed
 from domain.identity.roles import Permission
-from domain.tenancy import workspace_for
-from domain.uow import unit_of_work
+from domain.tenancy import visible_by_ids, workspace_for
 
 INPUT = "The fields of this mutation."
 ERRORS = "Problems with the input; empty when the mutation succeeded."
@@ -183,17 +183,16 @@ class AlertPayload:
 
 @node_resolver("Alert")
 async def _alert_node(info: Info, pk: int) -> Alert | None:
-    [row] = await service.alerts_by_ids(info.context.actor, [pk])
+    [row] = await visible_by_ids(info.context.actor, models.Alert, [pk])
     return Alert.from_model(row) if row else None
 
 
-async def _in_unit(action, payload, convert):
-    try:
-        async with unit_of_work():
-            row = await action()
-    except DomainError as error:
-        return payload(errors=user_errors(error))
-    return convert(row)
+def _rule(row) -> dict:
+    return {"rule": AlertRule.from_model(row)}
+
+
+def _alert(row) -> dict:
+    return {"alert": Alert.from_model(row)}
 
 
 @strawberry.type
@@ -204,14 +203,14 @@ class AlertMutation:
         info: Info,
         input: Annotated[AlertRuleCreateInput, strawberry.argument(description=INPUT)],
     ) -> AlertRulePayload:
-        return await _in_unit(
+        return await mutation_payload(
             lambda: service.create_rule(
                 info.context.actor,
                 query_id=parse_id(input.query_id, "ListeningQuery", "queryId"),
                 draft=input.rule.to_draft(),
             ),
             AlertRulePayload,
-            lambda row: AlertRulePayload(rule=AlertRule.from_model(row)),
+            _rule,
         )
 
     @strawberry.mutation(description="Change an alert rule.")
@@ -220,38 +219,38 @@ class AlertMutation:
         info: Info,
         input: Annotated[AlertRuleUpdateInput, strawberry.argument(description=INPUT)],
     ) -> AlertRulePayload:
-        return await _in_unit(
+        return await mutation_payload(
             lambda: service.update_rule(
                 info.context.actor,
                 rule_id=parse_id(input.rule_id, "AlertRule", "ruleId"),
                 draft=input.rule.to_draft(),
             ),
             AlertRulePayload,
-            lambda row: AlertRulePayload(rule=AlertRule.from_model(row)),
+            _rule,
         )
 
     @strawberry.mutation(description="Say someone is on an open alert.")
     async def alert_acknowledge(
         self, info: Info, input: Annotated[AlertRefInput, strawberry.argument(description=INPUT)]
     ) -> AlertPayload:
-        return await _in_unit(
+        return await mutation_payload(
             lambda: service.acknowledge(
                 info.context.actor, alert_id=parse_id(input.alert_id, "Alert", "alertId")
             ),
             AlertPayload,
-            lambda row: AlertPayload(alert=Alert.from_model(row)),
+            _alert,
         )
 
     @strawberry.mutation(description="Close an alert.")
     async def alert_resolve(
         self, info: Info, input: Annotated[AlertRefInput, strawberry.argument(description=INPUT)]
     ) -> AlertPayload:
-        return await _in_unit(
+        return await mutation_payload(
             lambda: service.resolve(
                 info.context.actor, alert_id=parse_id(input.alert_id, "Alert", "alertId")
             ),
             AlertPayload,
-            lambda row: AlertPayload(alert=Alert.from_model(row)),
+            _alert,
         )
 
 
@@ -278,7 +277,7 @@ class AlertQuery:
         return Connection.from_page(page, Alert.from_model)
 
 
-def _cursor_id(after: str | None, workspace_id: int) -> int | None:
+def _cursor_id(after: str | None) -> int | None:
     if after is None:
         return None
     decoded = from_global_id(after) if len(after) <= 128 else None
@@ -306,11 +305,11 @@ class AlertSubscription:
         workspace = await workspace_for(
             actor, parse_id(workspace_id, "Workspace", "workspaceId"), Permission.ALERTS_READ
         )
-        after_id = _cursor_id(after, workspace.id)
+        after_id = _cursor_id(after)
         if after_id is not None and not await service.event_exists(workspace.id, after_id):
             raise ValidationFailed([Problem("after", ErrorCode.NOT_FOUND, "unknown cursor")])
         async for event in alert_events(actor, workspace.id, after_id):
-            [alert] = await service.alerts_by_ids(actor, [event.alert_id])
+            [alert] = await visible_by_ids(actor, models.Alert, [event.alert_id])
             if alert is None:
                 continue
             yield AlertEvent(

@@ -9,19 +9,18 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.errors import UserError, user_errors
+from api.errors import UserError
 from api.identity.types import After, First
 from api.ids import parse_id
 from api.listening.types import ListeningFeed, ListeningQuery, Mention, MentionSentiment
+from api.mutations import mutation_payload
 from api.node import node_resolver
 from api.pagination import Connection
-from domain.errors import DomainError
 from domain.identity.roles import Permission
-from domain.listening import feeds, mentions, service
+from domain.listening import feeds, mentions, models, service
 from domain.listening.collection import MENTION_RECEIVED
 from domain.streams import workspace_events
-from domain.tenancy import workspace_for
-from domain.uow import unit_of_work
+from domain.tenancy import visible_by_ids, workspace_for
 
 INPUT = "The fields of this mutation."
 ERRORS = "Problems with the input; empty when the mutation succeeded."
@@ -107,32 +106,26 @@ class ListeningFeedPayload:
 
 @node_resolver("ListeningQuery")
 async def _query_node(info: Info, pk: int) -> ListeningQuery | None:
-    row = await mentions.get_query(info.context.actor, pk)
+    [row] = await visible_by_ids(info.context.actor, models.ListeningQuery, [pk])
     return ListeningQuery.from_model(row) if row else None
 
 
 @node_resolver("Mention")
 async def _mention_node(info: Info, pk: int) -> Mention | None:
-    [row] = await mentions.mentions_by_ids(info.context.actor, [pk])
+    [row] = await visible_by_ids(info.context.actor, models.Mention, [pk])
     return Mention.from_model(row) if row else None
 
 
 async def _query_mutation(action) -> ListeningQueryPayload:
-    try:
-        async with unit_of_work():
-            row = await action()
-    except DomainError as error:
-        return ListeningQueryPayload(errors=user_errors(error))
-    return ListeningQueryPayload(query=ListeningQuery.from_model(row))
+    return await mutation_payload(
+        action, ListeningQueryPayload, lambda row: {"query": ListeningQuery.from_model(row)}
+    )
 
 
 async def _feed_mutation(action) -> ListeningFeedPayload:
-    try:
-        async with unit_of_work():
-            row = await action()
-    except DomainError as error:
-        return ListeningFeedPayload(errors=user_errors(error))
-    return ListeningFeedPayload(feed=ListeningFeed.from_model(row))
+    return await mutation_payload(
+        action, ListeningFeedPayload, lambda row: {"feed": ListeningFeed.from_model(row)}
+    )
 
 
 @strawberry.type
@@ -284,6 +277,6 @@ class ListeningSubscription:
         async for event in workspace_events(
             actor, workspace.id, Permission.ALERTS_READ, {MENTION_RECEIVED}
         ):
-            [row] = await mentions.mentions_by_ids(actor, [event.data["mention_id"]])
+            [row] = await visible_by_ids(actor, models.Mention, [event.data["mention_id"]])
             if row is not None:
                 yield Mention.from_model(row)

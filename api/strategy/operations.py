@@ -8,15 +8,14 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from api.errors import UserError, user_errors
+from api.errors import UserError
 from api.identity.types import After, First
 from api.ids import parse_id
+from api.mutations import mutation_payload
 from api.node import node_resolver
 from api.pagination import Connection
 from api.strategy.types import Campaign
-from domain.errors import DomainError
 from domain.strategy import campaigns
-from domain.uow import unit_of_work
 
 INPUT = "The fields of this mutation."
 ERRORS = "Problems with the input; empty when the mutation succeeded."
@@ -58,12 +57,9 @@ async def _campaign_node(info: Info, pk: int) -> Campaign | None:
 
 
 async def _campaign_mutation(action) -> CampaignPayload:
-    try:
-        async with unit_of_work():
-            row = await action()
-    except DomainError as error:
-        return CampaignPayload(errors=user_errors(error))
-    return CampaignPayload(campaign=Campaign.from_model(row))
+    return await mutation_payload(
+        action, CampaignPayload, lambda row: {"campaign": Campaign.from_model(row)}
+    )
 
 
 @strawberry.type

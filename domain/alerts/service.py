@@ -21,7 +21,7 @@ from domain.identity.roles import Permission
 from domain.listening.boolean import BooleanSyntaxError, parse
 from domain.listening.models import Mention
 from domain.listening.service import visible_query
-from domain.pagination import Page, check_page_args
+from domain.pagination import Page, paginate_newest
 from domain.tenancy import Actor, visible_to, workspace_for
 
 REPLAY_LIMIT = 1000
@@ -110,15 +110,10 @@ async def list_alerts(
     after: str | None,
 ) -> Page[Alert]:
     workspace = await workspace_for(actor, workspace_id, Permission.ALERTS_READ)
-    size, after_id = check_page_args(first, after)
     rows = Alert.filter(workspace_id=workspace.id)
     if status is not None:
         rows = rows.filter(status=status)
-    window = rows.order_by("-id")
-    if after_id is not None:
-        window = window.filter(id__lt=after_id)
-    found = await window.limit(size + 1)
-    return Page(found[:size], len(found) > size, after_id is not None, rows)
+    return await paginate_newest(rows, first=first, after=after)
 
 
 async def _change(actor: Actor, alert_id: int, to: AlertStatus) -> Alert:
@@ -166,11 +161,6 @@ async def events_after(workspace_id: int, after_id: int) -> list[AlertEvent]:
 
 async def event_exists(workspace_id: int, event_id: int) -> bool:
     return await AlertEvent.filter(workspace_id=workspace_id, id=event_id).exists()
-
-
-async def alerts_by_ids(actor: Actor, ids: list[int]) -> list[Alert | None]:
-    found = {row.id: row for row in await visible_to(actor, Alert).filter(id__in=set(ids))}
-    return [found.get(alert_id) for alert_id in ids]
 
 
 async def mentions_of_alerts(actor: Actor, ids: list[int]) -> list[list[Mention]]:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from tortoise.expressions import Subquery
 
 from domain.analytics.models import ChannelMetricDay
-from domain.channels.models import Channel, ChannelHealth
+from domain.channels.models import READABLE, Channel
 from domain.channels.tokens import ChannelUnusable, fresh_credentials
 from domain.platforms.base import Capability, ProviderError
 from domain.platforms.registry import provider_for
@@ -17,14 +17,12 @@ from domain.uow import unit_of_work
 
 logger = logging.getLogger(__name__)
 
-USABLE = (ChannelHealth.CONNECTED, ChannelHealth.RATE_LIMITED)
-
 
 async def channels_without_day(day: date) -> list[int]:
     """Usable channels whose audience has not been read on `day` yet."""
     done = ChannelMetricDay.filter(day=day).values("channel_id")
     return list(
-        await Channel.filter(health__in=USABLE)
+        await Channel.filter(health__in=READABLE)
         .exclude(id__in=Subquery(done))
         .order_by("id")
         .values_list("id", flat=True)
@@ -35,7 +33,7 @@ async def read_audience(channel_id: int, now: datetime | None = None) -> Channel
     """Read and store the channel's audience for today (UTC); the day's first reading stays."""
     now = now or datetime.now(UTC)
     channel = await Channel.get_or_none(id=channel_id)
-    if channel is None or channel.health not in USABLE:
+    if channel is None or channel.health not in READABLE:
         return None
     provider = provider_for(channel.platform)
     if Capability.METRICS not in provider.capabilities:

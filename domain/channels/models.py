@@ -17,6 +17,10 @@ class ChannelHealth(StrEnum):
     DISCONNECTED = "DISCONNECTED"
 
 
+# Channels that can still be read from (a rate limit is temporary).
+READABLE = (ChannelHealth.CONNECTED, ChannelHealth.RATE_LIMITED)
+
+
 class Channel(Model):
     id = fields.BigIntField(primary_key=True)
     workspace = fields.ForeignKeyField(

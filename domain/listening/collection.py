@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from domain.alerts.evaluation import Arrival, evaluate
-from domain.channels.models import Channel, ChannelHealth
+from domain.channels.models import READABLE, Channel
 from domain.channels.tokens import ChannelUnusable, fresh_credentials
 from domain.events import Event, publish_after_commit
 from domain.jobs import enqueue_after_commit
@@ -33,7 +33,6 @@ SEARCH_JOB = "listening.search"
 FEED_JOB = "listening.read_feed"
 MENTION_RECEIVED = "listening.mention_received"
 FIRST_LOOK_BACK = timedelta(hours=1)
-USABLE = (ChannelHealth.CONNECTED, ChannelHealth.RATE_LIMITED)
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ async def listening_round(now: datetime | None = None) -> int:
     queries = await ListeningQuery.filter(active=True).values("id", "workspace_id", "networks")
     workspaces = {row["workspace_id"] for row in queries}
     channels = await Channel.filter(
-        workspace_id__in=workspaces or [0], health__in=USABLE, platform__in=SEARCHABLE
+        workspace_id__in=workspaces or [0], health__in=READABLE, platform__in=SEARCHABLE
     ).values("id", "workspace_id", "platform")
     feeds = await ListeningFeed.filter(workspace_id__in=workspaces or [0]).values(
         "id", "workspace_id", "next_read_at"

@@ -126,12 +126,12 @@ async def fetch(url: str) -> bytes:
         async with http_client() as client, client.stream("GET", url) as response:
             if response.status_code != 200:
                 raise FeedError(f"the feed answered HTTP {response.status_code}")
-            body = b""
+            body = bytearray()
             async for chunk in response.aiter_bytes():
                 body += chunk
                 if len(body) > MAX_BYTES:
                     raise FeedError("the feed is larger than 2 MB")
-            return body
+            return bytes(body)
     except httpx.HTTPError as error:
         raise FeedError(f"the feed could not be reached: {type(error).__name__}") from error
 

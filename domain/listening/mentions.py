@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.identity.roles import Permission
-from domain.listening.models import ListeningFeed, ListeningQuery, Mention, Sentiment
+from domain.listening.models import ListeningFeed, Mention, Sentiment
 from domain.listening.service import visible_query
-from domain.pagination import Page, check_page_args
-from domain.tenancy import Actor, visible_to, workspace_for
+from domain.pagination import Page, paginate_newest
+from domain.tenancy import Actor, workspace_for
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,6 @@ async def list_mentions(
     after: str | None,
 ) -> Page[Mention]:
     workspace = await workspace_for(actor, workspace_id, Permission.ALERTS_READ)
-    size, after_id = check_page_args(first, after)
     rows = Mention.filter(workspace_id=workspace.id)
     if where.query_id is not None:
         query = await visible_query(actor, where.query_id, Permission.ALERTS_READ)
@@ -42,22 +41,9 @@ async def list_mentions(
         rows = rows.filter(network=where.network)
     if where.competitors is not None:
         rows = rows.filter(competitor__isnull=not where.competitors)
-    window = rows.order_by("-id")
-    if after_id is not None:
-        window = window.filter(id__lt=after_id)
-    found = await window.limit(size + 1)
-    return Page(found[:size], len(found) > size, after_id is not None, rows)
-
-
-async def mentions_by_ids(actor: Actor, ids: list[int]) -> list[Mention | None]:
-    found = {row.id: row for row in await visible_to(actor, Mention).filter(id__in=set(ids))}
-    return [found.get(mention_id) for mention_id in ids]
+    return await paginate_newest(rows, first=first, after=after)
 
 
 async def list_feeds(actor: Actor, workspace_id: int) -> list[ListeningFeed]:
     workspace = await workspace_for(actor, workspace_id, Permission.ALERTS_READ)
     return await ListeningFeed.filter(workspace_id=workspace.id).order_by("id")
-
-
-async def get_query(actor: Actor, query_id: int) -> ListeningQuery | None:
-    return await visible_to(actor, ListeningQuery).get_or_none(id=query_id)

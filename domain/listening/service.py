@@ -154,8 +154,3 @@ async def list_queries(
     return await paginate(
         ListeningQuery.filter(workspace_id=workspace.id), first=first, after=after
     )
-
-
-async def queries_by_ids(actor: Actor, ids: list[int]) -> list[ListeningQuery | None]:
-    found = {row.id: row for row in await visible_to(actor, ListeningQuery).filter(id__in=set(ids))}
-    return [found.get(query_id) for query_id in ids]
