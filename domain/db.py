@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from tortoise import Tortoise, connections
@@ -87,6 +88,12 @@ async def migrate(database_url: str | None = None) -> None:
 async def ping_database() -> None:
     connection = Tortoise.get_connection("default")
     await connection.execute_query("SELECT 1")
+
+
+def from_db_time(value: datetime | str) -> datetime:
+    """A datetime read with plain SQL: SQLite hands back the ISO text Tortoise stored."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def read_concurrently(*reads: Awaitable[T]) -> list[T]:

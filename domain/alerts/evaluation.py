@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise.functions import Count
+
 from domain.alerts.models import (
     Alert,
     AlertEvent,
@@ -58,13 +60,19 @@ async def evaluate(query: ListeningQuery, arrivals: list[Arrival], now: datetime
 
 
 async def _window_counts(rule: AlertRule, since: datetime, until: datetime) -> tuple[int, int]:
-    rows = Mention.filter(
-        query_id=rule.query_id,
-        competitor__isnull=True,
-        published_at__gte=since,
-        published_at__lte=until,
+    counts = dict(
+        await Mention.filter(
+            query_id=rule.query_id,
+            competitor__isnull=True,
+            published_at__gte=since,
+            published_at__lte=until,
+        )
+        .annotate(count=Count("id"))
+        .group_by("sentiment")
+        .values_list("sentiment", "count")
     )
-    return await rows.count(), await rows.filter(sentiment="NEGATIVE").count()
+    negative = sum(n for label, n in counts.items() if str(label) == "NEGATIVE")
+    return sum(counts.values()), negative
 
 
 async def _triggering(rule: AlertRule, arrivals: list[Arrival], now: datetime) -> list[Arrival]:

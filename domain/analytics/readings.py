@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from tortoise import connections
 
+from domain.db import from_db_time
 from domain.platforms.base import PostMetrics
 
 METRIC_FIELDS = (
@@ -111,13 +112,7 @@ async def due_targets(channel_id: int, now: datetime, limit: int) -> list[Due]:
     connection = connections.get("default")
     marks = ("$1", "$2", "$3") if connection.capabilities.dialect == "postgres" else "???"
     _, rows = await connection.execute_query(_DUE.format(*marks), [channel_id, now, limit])
-    return [Due(r[0], r[1], r[2], _moment(r[3]), r[4]) for r in rows]
-
-
-def _moment(value: datetime | str) -> datetime:
-    """SQLite hands datetimes back as the ISO text Tortoise stored."""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return [Due(r[0], r[1], r[2], from_db_time(r[3]), r[4]) for r in rows]
 
 
 async def write_readings(readings: Sequence[Reading]) -> None:

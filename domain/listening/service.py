@@ -108,20 +108,20 @@ def _validated(draft: QueryDraft) -> dict:
     }
 
 
-async def _name_taken(workspace_id: int, name: str, except_id: int | None = None) -> bool:
+async def _check_name_free(workspace_id: int, name: str, except_id: int | None = None) -> None:
     rows = ListeningQuery.filter(workspace_id=workspace_id, name=name)
     if except_id is not None:
         rows = rows.exclude(id=except_id)
-    return await rows.exists()
+    if await rows.exists():
+        problems = Problems()
+        problems.add("name", ErrorCode.ALREADY_EXISTS, "a listening query has this name")
+        problems.raise_if_any()
 
 
 async def create_query(actor: Actor, *, workspace_id: int, draft: QueryDraft) -> ListeningQuery:
     workspace = await workspace_for(actor, workspace_id, Permission.CONTENT_WRITE)
     fields_ = _validated(draft)
-    if await _name_taken(workspace.id, fields_["name"]):
-        problems = Problems()
-        problems.add("name", ErrorCode.ALREADY_EXISTS, "a listening query has this name")
-        problems.raise_if_any()
+    await _check_name_free(workspace.id, fields_["name"])
     return await ListeningQuery.create(
         workspace_id=workspace.id, created_by_id=actor.user_id, **fields_
     )
@@ -138,10 +138,7 @@ async def visible_query(actor: Actor, query_id: int, permission: Permission) -> 
 async def update_query(actor: Actor, *, query_id: int, draft: QueryDraft) -> ListeningQuery:
     query = await visible_query(actor, query_id, Permission.CONTENT_WRITE)
     fields_ = _validated(draft)
-    if await _name_taken(query.workspace_id, fields_["name"], except_id=query.id):
-        problems = Problems()
-        problems.add("name", ErrorCode.ALREADY_EXISTS, "a listening query has this name")
-        problems.raise_if_any()
+    await _check_name_free(query.workspace_id, fields_["name"], except_id=query.id)
     query.update_from_dict(fields_)
     await query.save()
     return query

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from tortoise import connections
 
+from domain.db import from_db_time
 from domain.platforms.base import (
     Ambiguous,
     AuthExpired,
@@ -101,7 +102,7 @@ async def _ledger_rows(account_id: int, ids: list[int]) -> list[LedgerRow]:
     marks = ", ".join("?" * len(ids))
     _, rows = await connection.execute_query(f"{_LEDGER_SQLITE} ({marks})", [account_id, *ids])
     return [
-        LedgerRow(r["id"], _sqlite_time(r["received_at"]), _media(r["media"]), r["link"])
+        LedgerRow(r["id"], from_db_time(r["received_at"]), _media(r["media"]), r["link"])
         for r in rows
     ]
 
@@ -119,11 +120,6 @@ def _media(value: str | list | None) -> list:
     if value == "[]" or not value:
         return []
     return json.loads(value) if isinstance(value, str) else list(value)
-
-
-def _sqlite_time(value: str | datetime) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def network_post_id(ledger_id: int) -> str:
