@@ -17,6 +17,7 @@ from api.listening.types import Mention
 from api.mutations import mutation_payload
 from api.node import Node, node_resolver
 from api.pagination import Connection
+from api.streams import until_revoked
 from domain.alerts import models, service
 from domain.alerts.stream import alert_events
 from domain.errors import ErrorCode, Problem, ValidationFailed
@@ -121,7 +122,10 @@ class AlertEvent:
     cursor: str = strawberry.field(description="Pass as `after` to resume after this event.")
     kind: AlertEventKind = strawberry.field(description="What happened.")
     occurred_at: datetime = strawberry.field(description="When.")
-    alert: Alert = strawberry.field(description="The alert as it is now.")
+    alert: Alert = strawberry.field(
+        description="The alert as read from the log with this event (within a second of it); "
+        "`node` gives its latest state."
+    )
 
 
 @strawberry.input(description="An alert rule's fields.")
@@ -308,13 +312,12 @@ class AlertSubscription:
         after_id = _cursor_id(after)
         if after_id is not None and not await service.event_exists(workspace.id, after_id):
             raise ValidationFailed([Problem("after", ErrorCode.NOT_FOUND, "unknown cursor")])
-        async for event in alert_events(actor, workspace.id, after_id):
-            [alert] = await visible_by_ids(actor, models.Alert, [event.alert_id])
-            if alert is None:
+        async for delivery in until_revoked(info, alert_events(actor, workspace.id, after_id)):
+            if delivery.alert is None:
                 continue
             yield AlertEvent(
-                cursor=to_global_id("AlertEvent", event.id),
-                kind=event.kind,
-                occurred_at=event.created_at,
-                alert=Alert.from_model(alert),
+                cursor=to_global_id("AlertEvent", delivery.event.id),
+                kind=delivery.event.kind,
+                occurred_at=delivery.event.created_at,
+                alert=Alert.from_model(delivery.alert),
             )

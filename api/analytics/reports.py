@@ -17,6 +17,7 @@ from api.identity.types import After, First
 from api.ids import parse_id, to_global_id
 from api.node import node_resolver
 from api.pagination import Connection
+from api.streams import until_revoked
 from domain.analytics import models
 from domain.analytics import reports as service
 from domain.analytics.scope import Scope
@@ -223,8 +224,11 @@ class ReportSubscription:
         workspace = await workspace_for(
             actor, parse_id(workspace_id, "Workspace", "workspaceId"), Permission.ANALYTICS_READ
         )
-        async for event in workspace_events(
-            actor, workspace.id, Permission.ANALYTICS_READ, {service.REPORT_READY}
+        async for event in until_revoked(
+            info,
+            workspace_events(
+                actor, workspace.id, Permission.ANALYTICS_READ, {service.REPORT_READY}
+            ),
         ):
             data = event.data
             yield ReportReadyEvent(

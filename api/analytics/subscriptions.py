@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.ids import parse_id, to_global_id
+from api.streams import until_revoked
 from domain.analytics.collection import METRICS_UPDATED
 from domain.identity.roles import Permission
 from domain.streams import workspace_events
@@ -42,8 +43,9 @@ class AnalyticsSubscription:
         workspace = await workspace_for(
             actor, parse_id(workspace_id, "Workspace", "workspaceId"), Permission.ANALYTICS_READ
         )
-        async for event in workspace_events(
-            actor, workspace.id, Permission.ANALYTICS_READ, {METRICS_UPDATED}
+        async for event in until_revoked(
+            info,
+            workspace_events(actor, workspace.id, Permission.ANALYTICS_READ, {METRICS_UPDATED}),
         ):
             data = event.data
             yield MetricsUpdatedEvent(

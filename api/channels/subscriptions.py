@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from api.channels.types import ChannelHealth
 from api.ids import parse_id, to_global_id
+from api.streams import until_revoked
 from domain.channels.service import CHANNEL_HEALTH_CHANGED
 from domain.identity.roles import Permission
 from domain.streams import workspace_events
@@ -40,8 +41,14 @@ class ChannelSubscription:
             parse_id(workspace_id, "Workspace", "workspaceId"),
             Permission.WORKSPACE_READ,
         )
-        async for event in workspace_events(
-            info.context.actor, workspace.id, Permission.WORKSPACE_READ, {CHANNEL_HEALTH_CHANGED}
+        async for event in until_revoked(
+            info,
+            workspace_events(
+                info.context.actor,
+                workspace.id,
+                Permission.WORKSPACE_READ,
+                {CHANNEL_HEALTH_CHANGED},
+            ),
         ):
             yield ChannelHealthEvent(
                 channel_id=strawberry.ID(to_global_id("Channel", event.data["channel_id"])),

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from api.content.types import TargetStatus
 from api.ids import parse_id, to_global_id
+from api.streams import until_revoked
 from domain.content.history import TARGET_STATUS_CHANGED
 from domain.identity.roles import Permission
 from domain.streams import workspace_events
@@ -44,8 +45,9 @@ class ContentSubscription:
         workspace = await workspace_for(
             actor, parse_id(workspace_id, "Workspace", "workspaceId"), Permission.CONTENT_READ
         )
-        async for event in workspace_events(
-            actor, workspace.id, Permission.CONTENT_READ, {TARGET_STATUS_CHANGED}
+        async for event in until_revoked(
+            info,
+            workspace_events(actor, workspace.id, Permission.CONTENT_READ, {TARGET_STATUS_CHANGED}),
         ):
             data = event.data
             yield PostStatusEvent(

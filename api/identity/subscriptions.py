@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from api.identity.types import Role
 from api.ids import parse_id, to_global_id
+from api.streams import until_revoked
 from domain.identity.members import MEMBER_CHANGED, MemberAction
 from domain.identity.roles import Permission
 from domain.streams import workspace_events
@@ -47,8 +48,8 @@ class IdentitySubscription:
         workspace = await workspace_for(
             actor, parse_id(workspace_id, "Workspace", "workspaceId"), Permission.MEMBERS_READ
         )
-        async for event in workspace_events(
-            actor, workspace.id, Permission.MEMBERS_READ, {MEMBER_CHANGED}
+        async for event in until_revoked(
+            info, workspace_events(actor, workspace.id, Permission.MEMBERS_READ, {MEMBER_CHANGED})
         ):
             yield MemberChangedEvent(
                 action=MemberAction(event.data["action"]),

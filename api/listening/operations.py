@@ -16,6 +16,7 @@ from api.listening.types import ListeningFeed, ListeningQuery, Mention, MentionS
 from api.mutations import mutation_payload
 from api.node import node_resolver
 from api.pagination import Connection
+from api.streams import until_revoked
 from domain.identity.roles import Permission
 from domain.listening import feeds, mentions, models, service
 from domain.listening.collection import MENTION_RECEIVED
@@ -274,8 +275,8 @@ class ListeningSubscription:
         workspace = await workspace_for(
             actor, parse_id(workspace_id, "Workspace", "workspaceId"), Permission.ALERTS_READ
         )
-        async for event in workspace_events(
-            actor, workspace.id, Permission.ALERTS_READ, {MENTION_RECEIVED}
+        async for event in until_revoked(
+            info, workspace_events(actor, workspace.id, Permission.ALERTS_READ, {MENTION_RECEIVED})
         ):
             [row] = await visible_by_ids(actor, models.Mention, [event.data["mention_id"]])
             if row is not None:

@@ -20,7 +20,8 @@ WebhookEventType = strawberry.enum(
     name="WebhookEventType",
     description=(
         "An event a webhook endpoint can subscribe to. The body's `type` is the lower-case "
-        "dotted form: `post.status_changed`, `report.ready`, `webhook_endpoint.disabled`."
+        "dotted form: `post.status_changed`, `report.ready`, `webhook_endpoint.disabled`, "
+        "`alert.opened`, `alert.updated`, `alert.acknowledged`, `alert.resolved`."
     ),
 )
 WebhookDeliveryStatus = strawberry.enum(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise import connections
 from tortoise.functions import Count
 
 from domain.alerts.models import (
@@ -28,12 +29,13 @@ from domain.alerts.models import (
     AlertStatus,
     RuleKind,
 )
-from domain.events import Event, publish_after_commit
+from domain.events import Event, emit_many
 from domain.listening.boolean import term_matcher
 from domain.listening.models import ListeningQuery, Mention
 
-ALERT_EVENT = "alerts.event"
+ALERT_EVENT_PREFIX = "alert."
 BASELINE = timedelta(days=1)
+_LOG_LOCK_CLASS = 0x4B4C41  # the advisory-lock namespace of the alert event logs
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,13 @@ async def evaluate(query: ListeningQuery, arrivals: list[Arrival], now: datetime
     """Raise or update alerts for the query's rules; returns the alert events written."""
     if not arrivals:
         return 0
-    written = 0
+    events: list[Event] = []
     for rule in await AlertRule.filter(query_id=query.id, active=True).order_by("id"):
         triggering = await _triggering(rule, arrivals, now)
         if triggering:
-            written += await _raise(rule, triggering, now)
-    return written
+            events.append(await _raise(rule, triggering, now))
+    await emit_many(events)
+    return len(events)
 
 
 async def _window_counts(rule: AlertRule, since: datetime, until: datetime) -> tuple[int, int]:
@@ -97,7 +100,8 @@ def _summary(rule: AlertRule, count: int) -> str:
     return f"{rule.name}: {count} mention{'s' if count != 1 else ''}"[:300]
 
 
-async def _raise(rule: AlertRule, triggering: list[Arrival], now: datetime) -> int:
+async def _raise(rule: AlertRule, triggering: list[Arrival], now: datetime) -> Event:
+    await lock_event_log(rule.workspace_id)
     cooldown = now - timedelta(minutes=rule.cooldown_minutes)
     alert = (
         await Alert.filter(
@@ -123,20 +127,45 @@ async def _raise(rule: AlertRule, triggering: list[Arrival], now: datetime) -> i
         [AlertMention(alert_id=alert.id, mention_id=a.id) for a in triggering],
         ignore_conflicts=True,
     )
-    count = await AlertMention.filter(alert_id=alert.id).count()
-    await Alert.filter(id=alert.id).update(
-        mentions_count=count, last_at=now, summary=_summary(rule, count)
-    )
-    await record_event(alert.workspace_id, alert.id, kind, now)
-    return 1
+    alert.mentions_count = await AlertMention.filter(alert_id=alert.id).count()
+    alert.last_at, alert.summary = now, _summary(rule, alert.mentions_count)
+    await alert.save(update_fields=["mentions_count", "last_at", "summary"])
+    return await record_event(alert, kind, now)
 
 
-async def record_event(workspace_id: int, alert_id: int, kind: AlertEventKind, now: datetime):
-    """Log the event (the replay cursor) and announce it after commit."""
+async def lock_event_log(workspace_id: int) -> None:
+    """Hold the workspace's alert log until the transaction ends, so its events commit in
+    the order of their ids and a reader that has seen id N has seen every event before it.
+
+    Taken before any alert row is locked (everywhere), so it cannot deadlock with them.
+    SQLite needs nothing: it has one writer at a time.
+    """
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_query(
+            "SELECT pg_advisory_xact_lock($1, $2)", [_LOG_LOCK_CLASS, workspace_id % 2**31]
+        )
+
+
+async def record_event(alert: Alert, kind: AlertEventKind, now: datetime) -> Event:
+    """Log the event (the replay cursor); returns the domain event to emit with the others
+    of the transaction (webhook deliveries, and the wake-up of live subscribers)."""
     event = await AlertEvent.create(
-        workspace_id=workspace_id, alert_id=alert_id, kind=kind, created_at=now
+        workspace_id=alert.workspace_id, alert_id=alert.id, kind=kind, created_at=now
     )
-    publish_after_commit(
-        Event(ALERT_EVENT, workspace_id, {"event_id": event.id, "alert_id": alert_id})
+    return Event(
+        ALERT_EVENT_PREFIX + kind.value.lower(),
+        alert.workspace_id,
+        {
+            "event_id": event.id,
+            "alert_id": alert.id,
+            "rule_id": alert.rule_id,
+            "kind": kind.value,
+            "status": alert.status.value,
+            "summary": alert.summary,
+            "mentions_count": alert.mentions_count,
+            "first_at": alert.first_at.isoformat(),
+            "last_at": alert.last_at.isoformat(),
+        },
+        occurred_at=now,
     )
-    return event

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from domain.alerts.evaluation import record_event
+from domain.alerts.evaluation import lock_event_log, record_event
 from domain.alerts.models import (
     Alert,
     AlertEvent,
@@ -17,14 +17,13 @@ from domain.alerts.models import (
     RuleKind,
 )
 from domain.errors import ErrorCode, NotFound, Problems
+from domain.events import emit
 from domain.identity.roles import Permission
 from domain.listening.boolean import BooleanSyntaxError, parse
 from domain.listening.models import Mention
 from domain.listening.service import visible_query
 from domain.pagination import Page, paginate_newest
 from domain.tenancy import Actor, visible_to, workspace_for
-
-REPLAY_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -117,9 +116,11 @@ async def list_alerts(
 
 
 async def _change(actor: Actor, alert_id: int, to: AlertStatus) -> Alert:
-    alert = await visible_to(actor, Alert).select_for_update().get_or_none(id=alert_id)
+    alert = await visible_to(actor, Alert).get_or_none(id=alert_id)
     if alert is None:
         raise NotFound("alert", field="alertId")
+    await lock_event_log(alert.workspace_id)
+    alert = await Alert.select_for_update().get(id=alert.id)
     await actor.require(alert.workspace_id, Permission.ALERTS_READ)
     allowed = {
         AlertStatus.ACKNOWLEDGED: (AlertStatus.OPEN,),
@@ -138,7 +139,7 @@ async def _change(actor: Actor, alert_id: int, to: AlertStatus) -> Alert:
         alert.resolved_by_id, alert.resolved_at = actor.user_id, now
         kind = AlertEventKind.RESOLVED
     await alert.save()
-    await record_event(alert.workspace_id, alert.id, kind, now)
+    await emit(await record_event(alert, kind, now))
     return alert
 
 
@@ -148,15 +149,6 @@ async def acknowledge(actor: Actor, *, alert_id: int) -> Alert:
 
 async def resolve(actor: Actor, *, alert_id: int) -> Alert:
     return await _change(actor, alert_id, AlertStatus.RESOLVED)
-
-
-async def events_after(workspace_id: int, after_id: int) -> list[AlertEvent]:
-    """The workspace's alert events after a cursor, oldest first (a replay)."""
-    return (
-        await AlertEvent.filter(workspace_id=workspace_id, id__gt=after_id)
-        .order_by("id")
-        .limit(REPLAY_LIMIT)
-    )
 
 
 async def event_exists(workspace_id: int, event_id: int) -> bool:

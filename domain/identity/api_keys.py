@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from domain.errors import ErrorCode, Forbidden, NotFound, Problems, ValidationFailed
+from domain.events import Event, publish_after_commit
 from domain.identity.models import ApiKey
 from domain.identity.roles import ApiKeyScope, Permission
 from domain.pagination import Page, PageRequest
@@ -14,6 +15,7 @@ from domain.secrets import constant_time_equal, token_hash
 from domain.tenancy import Actor, pages_each, visible_to, workspace_for
 
 KEY_MARKER = "klk"
+API_KEY_REVOKED = "api_key.revoked"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -70,6 +72,10 @@ async def revoke_api_key(actor: Actor, *, api_key_id: int) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = datetime.now(UTC)
         await api_key.save(update_fields=["revoked_at"])
+        # Live connections opened with the key close at once, not at their next check.
+        publish_after_commit(
+            Event(API_KEY_REVOKED, api_key.workspace_id, {"api_key_id": api_key.id})
+        )
     return api_key
 
 

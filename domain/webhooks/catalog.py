@@ -24,6 +24,10 @@ class WebhookEventType(StrEnum):
     POST_STATUS_CHANGED = "post.status_changed"
     REPORT_READY = "report.ready"
     WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+    ALERT_OPENED = "alert.opened"
+    ALERT_UPDATED = "alert.updated"
+    ALERT_ACKNOWLEDGED = "alert.acknowledged"
+    ALERT_RESOLVED = "alert.resolved"
 
 
 def global_id(type_name: str, pk: int | None) -> str | None:
@@ -61,6 +65,21 @@ def _endpoint_disabled(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _alert(data: dict[str, Any]) -> dict[str, Any]:
+    """The alert as the event left it, and the cursor `reputationAlerts` resumes after."""
+    return {
+        "cursor": global_id("AlertEvent", data.get("event_id")),
+        "alertId": global_id("Alert", data.get("alert_id")),
+        "ruleId": global_id("AlertRule", data.get("rule_id")),
+        "kind": data.get("kind"),
+        "status": data.get("status"),
+        "summary": data.get("summary"),
+        "mentionsCount": data.get("mentions_count"),
+        "firstAt": data.get("first_at"),
+        "lastAt": data.get("last_at"),
+    }
+
+
 @dataclass(frozen=True)
 class Mapping:
     webhook_type: WebhookEventType
@@ -73,6 +92,10 @@ _CATALOG: dict[str, Mapping] = {
     "target.status_changed": Mapping(WebhookEventType.POST_STATUS_CHANGED, _post_status),
     "analytics.report_ready": Mapping(WebhookEventType.REPORT_READY, _report_ready),
     ENDPOINT_DISABLED: Mapping(WebhookEventType.WEBHOOK_ENDPOINT_DISABLED, _endpoint_disabled),
+    "alert.opened": Mapping(WebhookEventType.ALERT_OPENED, _alert),
+    "alert.updated": Mapping(WebhookEventType.ALERT_UPDATED, _alert),
+    "alert.acknowledged": Mapping(WebhookEventType.ALERT_ACKNOWLEDGED, _alert),
+    "alert.resolved": Mapping(WebhookEventType.ALERT_RESOLVED, _alert),
 }
 
 

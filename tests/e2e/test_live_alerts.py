@@ -4,18 +4,21 @@ with its cursor gets every event it missed, once, in order."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 
 import pytest
 from gql import GraphQLRequest
-from gql.transport.exceptions import TransportQueryError
+from gql.transport.exceptions import TransportError, TransportQueryError
 
 from api.ids import from_global_id
 from domain.alerts.evaluation import Arrival, evaluate
 from domain.listening.models import ListeningQuery, Mention
+from domain.streams import RECHECK_S
 from domain.uow import unit_of_work
 from tests.e2e.conftest import ws_session
-from tests.e2e.test_server import mutate, register, wait_for_subscribers, workspace
+from tests.e2e.test_server import close_code, mutate, register, wait_for_subscribers, workspace
+from tests.helpers import API_KEY_CREATE
 
 ALERTS = """
 subscription Alerts($workspaceId: ID!, $after: String) {
@@ -135,3 +138,64 @@ async def test_an_unknown_cursor_is_refused(servers):
             ):
                 pass
     assert error.value.errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+API_KEY_REVOKE = """
+mutation($input: ApiKeyRevokeInput!) {
+  apiKeyRevoke(input: $input) { apiKey { id revokedAt } errors { field code message } }
+}"""
+
+
+async def test_a_revoked_partner_key_closes_the_stream_at_once(servers):
+    """The partner's connection rode on the key: revoking it closes the socket with the
+    protocol's 4403 before the next alert, and the key cannot connect again."""
+    a, b = servers
+    owner = await register(b)
+    workspace_id = await workspace(b, owner)
+    token = owner["token"]
+    made = await mutate(
+        b,
+        "listeningQueryCreate",
+        QUERY_CREATE,
+        {"workspaceId": workspace_id, "query": {"name": "Brand", "brandTerms": ["kopikita"]}},
+        token=token,
+    )
+    query_pk = from_global_id(made["query"]["id"])[1]
+    rule = {"name": "Crisis", "kind": "WATCH_TERMS", "terms": ["lambat"], "cooldownMinutes": 0}
+    await mutate(
+        b,
+        "alertRuleCreate",
+        RULE_CREATE,
+        {"queryId": made["query"]["id"], "rule": rule},
+        token=token,
+    )
+    key = await mutate(
+        b,
+        "apiKeyCreate",
+        API_KEY_CREATE,
+        {"workspaceId": workspace_id, "name": "partner", "scopes": ["ALERTS"]},
+        token=token,
+    )
+    partner = {"apiKey": key["secret"]}
+    async with ws_session(a, partner) as session:
+        events = session.subscribe(
+            GraphQLRequest(ALERTS, variable_values={"workspaceId": workspace_id})
+        )
+        first = asyncio.ensure_future(anext(events))
+        await wait_for_subscribers(workspace_id, 1)
+        await _incident(query_pk, 1)
+        assert (await asyncio.wait_for(first, 10))["reputationAlerts"]["kind"] == "OPENED"
+        following = asyncio.ensure_future(anext(events))
+        revoked_at = time.monotonic()
+        await mutate(
+            b, "apiKeyRevoke", API_KEY_REVOKE, {"apiKeyId": key["apiKey"]["id"]}, token=token
+        )
+        await _incident(query_pk, 2)
+        with pytest.raises(TransportError) as closed:
+            await asyncio.wait_for(following, 10)
+        assert close_code(closed.value) == 4403
+        assert time.monotonic() - revoked_at < RECHECK_S  # at once, not at the periodic check
+    with pytest.raises(TransportError) as refused:
+        async with ws_session(a, partner):
+            pass
+    assert close_code(refused.value) == 4403

@@ -123,7 +123,7 @@ async def test_lifecycle_and_replay_from_a_cursor():
 
     async def consume():
         async for event in alert_events(world.actor, world.workspace_id, opened.id):
-            received.append(event.kind.value)
+            received.append(event.event.kind.value)
             if len(received) == 2:
                 return
 
