@@ -11,12 +11,13 @@ import pytest
 from gql import GraphQLRequest
 from gql.transport.exceptions import TransportError, TransportQueryError
 
-from api.ids import from_global_id
+from api.ids import from_global_id, to_global_id
 from domain.alerts.evaluation import Arrival, evaluate
+from domain.alerts.models import AlertEvent
 from domain.listening.models import ListeningQuery, Mention
 from domain.streams import RECHECK_S
 from domain.uow import unit_of_work
-from tests.e2e.conftest import ws_session
+from tests.e2e.conftest import spawn_server, wait_healthy, ws_session
 from tests.e2e.test_server import close_code, mutate, register, wait_for_subscribers, workspace
 from tests.helpers import API_KEY_CREATE
 
@@ -199,3 +200,78 @@ async def test_a_revoked_partner_key_closes_the_stream_at_once(servers):
         async with ws_session(a, partner):
             pass
     assert close_code(refused.value) == 4403
+
+
+async def test_a_killed_api_process_loses_its_subscriber_nothing(servers, log_dir):
+    """Events keep coming while the process serving a subscriber is SIGKILLed: the client
+    reconnects to another process with its last cursor and ends with every event, once, in
+    the order of the log."""
+    _, b = servers
+    doomed = spawn_server("api-doomed", log_dir)
+    try:
+        wait_healthy(doomed)
+        owner = await register(b)
+        workspace_id = await workspace(b, owner)
+        token = owner["token"]
+        made = await mutate(
+            b,
+            "listeningQueryCreate",
+            QUERY_CREATE,
+            {"workspaceId": workspace_id, "query": {"name": "Brand", "brandTerms": ["kopikita"]}},
+            token=token,
+        )
+        query_pk = from_global_id(made["query"]["id"])[1]
+        rule = {"name": "Crisis", "kind": "WATCH_TERMS", "terms": ["lambat"], "cooldownMinutes": 0}
+        await mutate(
+            b,
+            "alertRuleCreate",
+            RULE_CREATE,
+            {"queryId": made["query"]["id"], "rule": rule},
+            token=token,
+        )
+        auth = {"authorization": f"Bearer {token}"}
+        received: list[str] = []
+        stop = asyncio.Event()
+
+        async def incidents() -> None:
+            index = 0
+            while not stop.is_set():
+                index += 1
+                await _incident(query_pk, 100 + index)
+                await asyncio.sleep(0.05)
+
+        async with ws_session(doomed, auth) as session:
+            events = session.subscribe(
+                GraphQLRequest(ALERTS, variable_values={"workspaceId": workspace_id})
+            )
+            first = asyncio.ensure_future(anext(events))
+            await wait_for_subscribers(workspace_id, 1)
+            producing = asyncio.create_task(incidents())
+            received.append((await asyncio.wait_for(first, 10))["reputationAlerts"]["cursor"])
+            with pytest.raises(TransportError):
+                while True:
+                    event = await asyncio.wait_for(anext(events), 10)
+                    received.append(event["reputationAlerts"]["cursor"])
+                    if len(received) == 5:
+                        doomed.popen.kill()
+        await asyncio.sleep(0.5)  # disconnected while events go on
+        stop.set()
+        await producing
+        logged = [
+            to_global_id("AlertEvent", pk)
+            for pk in await AlertEvent.filter(workspace_id=from_global_id(workspace_id)[1])
+            .order_by("id")
+            .values_list("id", flat=True)
+        ]
+        async with ws_session(b, auth) as session:
+            events = session.subscribe(
+                GraphQLRequest(
+                    ALERTS, variable_values={"workspaceId": workspace_id, "after": received[-1]}
+                )
+            )
+            while received[-1] != logged[-1]:
+                event = await asyncio.wait_for(anext(events), 10)
+                received.append(event["reputationAlerts"]["cursor"])
+        assert received == logged and len(logged) > 5
+    finally:
+        doomed.stop()
