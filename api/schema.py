@@ -38,6 +38,7 @@ from api.content.mutations.scheduling import SchedulingMutation
 from api.content.queries import ContentQuery
 from api.content.subscriptions import ContentSubscription
 from api.content.types import Post, PostTarget
+from api.execution import ExecutionContext
 from api.extensions import ErrorTranslation, RequestGuard
 from api.identity.mutations import IdentityMutation
 from api.identity.queries import IdentityQuery
@@ -135,6 +136,7 @@ def _extensions() -> list:
 
 
 schema = strawberry.Schema(
+    execution_context_class=ExecutionContext,
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

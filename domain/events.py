@@ -51,8 +51,19 @@ class Event:
 
 
 def publish_after_commit(event: Event) -> None:
+    publish_many_after_commit([event])
+
+
+def publish_many_after_commit(events: list[Event]) -> None:
+    """Publish the events, in order, once the unit of work commits: one round trip for all."""
+    if not events:
+        return
+
     async def send() -> None:
-        await get_redis().publish(workspace_channel(event.workspace_id), event.encode())
+        async with get_redis().pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.publish(workspace_channel(event.workspace_id), event.encode())
+            await pipe.execute()
 
     after_commit(send)
 
@@ -68,8 +79,7 @@ async def emit_many(events: list[Event]) -> None:
     from domain.webhooks.outbox import record_deliveries  # lazily: webhooks import events
 
     await record_deliveries(events)
-    for event in events:
-        publish_after_commit(event)
+    publish_many_after_commit(events)
 
 
 async def listen(workspace_ids: Iterable[int], types: set[str]) -> AsyncIterator[Event]:

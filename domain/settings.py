@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     metrics_poll_batch: int = Field(default=500, ge=1, le=5000)
     # How long a report's signed download URLs stay valid.
     report_url_ttl_s: int = Field(default=24 * 3600, ge=60)
+    # Public posts the sandbox network's search finds per term and minute, spread evenly
+    # over the minute (listening benchmarks raise it).
+    sandbox_mentions_per_minute: int = Field(default=2, ge=1, le=60_000)
 
     @property
     def is_dev(self) -> bool:

@@ -15,7 +15,7 @@ mentions update it instead of raising another.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tortoise import connections
 from tortoise.functions import Count
@@ -130,7 +130,7 @@ async def _raise(rule: AlertRule, triggering: list[Arrival], now: datetime) -> E
     alert.mentions_count = await AlertMention.filter(alert_id=alert.id).count()
     alert.last_at, alert.summary = now, _summary(rule, alert.mentions_count)
     await alert.save(update_fields=["mentions_count", "last_at", "summary"])
-    return await record_event(alert, kind, now)
+    return await record_event(alert, kind)
 
 
 async def lock_event_log(workspace_id: int) -> None:
@@ -147,9 +147,10 @@ async def lock_event_log(workspace_id: int) -> None:
         )
 
 
-async def record_event(alert: Alert, kind: AlertEventKind, now: datetime) -> Event:
-    """Log the event (the replay cursor); returns the domain event to emit with the others
-    of the transaction (webhook deliveries, and the wake-up of live subscribers)."""
+async def record_event(alert: Alert, kind: AlertEventKind) -> Event:
+    """Log the event (the replay cursor) as of now; returns the domain event to emit with the
+    others of the transaction (webhook deliveries, and the wake-up of live subscribers)."""
+    now = datetime.now(UTC)
     event = await AlertEvent.create(
         workspace_id=alert.workspace_id, alert_id=alert.id, kind=kind, created_at=now
     )

@@ -139,7 +139,7 @@ async def _change(actor: Actor, alert_id: int, to: AlertStatus) -> Alert:
         alert.resolved_by_id, alert.resolved_at = actor.user_id, now
         kind = AlertEventKind.RESOLVED
     await alert.save()
-    await emit(await record_event(alert, kind, now))
+    await emit(await record_event(alert, kind))
     return alert
 
 

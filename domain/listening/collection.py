@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from domain.alerts.evaluation import Arrival, evaluate
 from domain.channels.models import READABLE, Channel
 from domain.channels.tokens import ChannelUnusable, fresh_credentials
-from domain.events import Event, publish_after_commit
+from domain.events import Event, publish_many_after_commit
 from domain.jobs import enqueue_after_commit
 from domain.listening.language import detect_language
 from domain.listening.matching import compile_query
@@ -181,12 +181,14 @@ async def store(
             ],
             now,
         )
-        for row in stored:
-            publish_after_commit(
+        publish_many_after_commit(
+            [
                 Event(
                     MENTION_RECEIVED,
                     query.workspace_id,
                     {"mention_id": row["id"], "query_id": query.id, "sentiment": row["sentiment"]},
                 )
-            )
+                for row in stored
+            ]
+        )
     return len(stored)

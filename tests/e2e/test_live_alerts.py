@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime
 
 import pytest
 from gql import GraphQLRequest
 from gql.transport.exceptions import TransportError, TransportQueryError
 
 from api.ids import from_global_id, to_global_id
-from domain.alerts.evaluation import Arrival, evaluate
 from domain.alerts.models import AlertEvent
-from domain.listening.models import ListeningQuery, Mention
+from domain.listening.models import ListeningQuery
 from domain.streams import RECHECK_S
-from domain.uow import unit_of_work
+from tests.domain.alerts.support import incident
 from tests.e2e.conftest import spawn_server, wait_healthy, ws_session
 from tests.e2e.test_server import close_code, mutate, register, wait_for_subscribers, workspace
 from tests.helpers import API_KEY_CREATE
@@ -47,23 +45,7 @@ mutation($input: AlertRefInput!) {
 
 async def _incident(query_pk: int, index: int) -> None:
     """A watched word in a new mention, checked the way collection checks it."""
-    now = datetime.now(UTC)
-    query = await ListeningQuery.get(id=query_pk)
-    mention = await Mention.create(
-        workspace_id=query.workspace_id,
-        query_id=query.id,
-        source="e2e",
-        network="SANDBOX",
-        external_id=f"e2e-{index}",
-        text="Pelayanannya lambat sekali",
-        language="id",
-        sentiment_score=-0.5,
-        sentiment="NEGATIVE",
-        published_at=now,
-        collected_at=now,
-    )
-    async with unit_of_work():
-        await evaluate(query, [Arrival(mention.id, mention.text, "NEGATIVE", None, now)], now)
+    await incident(await ListeningQuery.get(id=query_pk), index)
 
 
 async def test_a_reconnecting_subscriber_loses_nothing(servers):

@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -35,6 +36,7 @@ from domain.platforms.base import (
     TransientBeforeSend,
 )
 from domain.platforms.sandbox.models import SandboxAccount, SandboxPost
+from domain.settings import get_settings
 
 # Injected failure kinds, in the order they are drawn.
 FAILURE_KINDS = (
@@ -61,6 +63,9 @@ DAY_S = 86_400
 # around the trend: a day-to-day dip is never more than about 2 x FOLLOWER_JITTER.
 GROWTH_HALF_LIFE_DAYS = 180.0
 FOLLOWER_JITTER = 0.0015
+# A search answers at most this many posts a call (the oldest); the next call goes on.
+MAX_SEARCH_RESULTS = 10_000
+_MINUTE_US = 60_000_000
 _COMMENT_TEXTS = (
     "Love this!",
     "Where can I buy it?",
@@ -254,32 +259,63 @@ class SandboxNetwork:
         return sorted(found, key=lambda interaction: interaction.created_at)
 
     async def search(
-        self, terms: list[str], since: datetime, until: datetime | None = None, per_minute: int = 2
+        self,
+        terms: list[str],
+        since: datetime,
+        until: datetime | None = None,
+        per_minute: int | None = None,
     ) -> list[Interaction]:
-        """Public posts mentioning the terms: `per_minute` of them, at whole minutes."""
+        """Public posts mentioning the terms, published after `since` up to `until` (now).
+
+        Each term gets `per_minute` posts a minute (by default the
+        `sandbox_mentions_per_minute` setting), spread evenly over the minute: slot k of n at
+        k x 60/n seconds past it. Consecutive windows (since, until] therefore return every
+        post once, however short they are. At most MAX_SEARCH_RESULTS posts, the oldest
+        (never splitting the posts of one instant): the rest comes with the next call.
+        """
         until = until or datetime.now(UTC)
-        start = since.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        if per_minute is None:
+            per_minute = get_settings().sandbox_mentions_per_minute
         mentions: list[Interaction] = []
-        minute = start
-        while minute <= until and len(mentions) < 10_000:
-            for slot in range(per_minute):
-                for term in terms:
-                    pick = int(_unit(term, minute, slot) * len(_COMMENT_TEXTS))
-                    text = f"{_COMMENT_TEXTS[pick]} #{term}"
-                    mentions.append(
-                        Interaction(
-                            network_id=f"sbxm_{int(_unit('id', term, minute, slot) * 10**12)}",
-                            kind="MENTION",
-                            author_handle=f"user{int(_unit('author', term, minute, slot) * 5000)}",
-                            author_followers=int(
-                                10 ** (1 + 5 * _unit("reach", term, minute, slot))
-                            ),
-                            text=text,
-                            created_at=minute,
-                        )
-                    )
-            minute += timedelta(minutes=1)
+        if not terms or per_minute < 1:
+            return mentions
+        for minute, slot, at in _mention_slots(since, until, per_minute):
+            if mentions and len(mentions) + len(terms) > MAX_SEARCH_RESULTS:
+                break
+            mentions.extend(_mention(term, minute, slot, at) for term in terms)
         return mentions
+
+
+def _mention_slots(
+    since: datetime, until: datetime, per_minute: int
+) -> Iterator[tuple[datetime, int, datetime]]:
+    """(minute, slot, instant) of each search slot with since < instant <= until, in order."""
+    since, until = since.astimezone(UTC), until.astimezone(UTC)
+    minute = since.replace(second=0, microsecond=0)
+    into = (since - minute) // timedelta(microseconds=1)
+    first = into * per_minute // _MINUTE_US  # the slot at or just before `since`
+    while minute <= until:
+        for slot in range(first, per_minute):
+            at = minute + timedelta(microseconds=slot * _MINUTE_US // per_minute)
+            if at > until:
+                return
+            if at > since:
+                yield minute, slot, at
+        minute += timedelta(minutes=1)
+        first = 0
+
+
+def _mention(term: str, minute: datetime, slot: int, at: datetime) -> Interaction:
+    """The public post of `term`'s search at (minute, slot): the same every time."""
+    pick = int(_unit(term, minute, slot) * len(_COMMENT_TEXTS))
+    return Interaction(
+        network_id=f"sbxm_{int(_unit('id', term, minute, slot) * 10**12)}",
+        kind="MENTION",
+        author_handle=f"user{int(_unit('author', term, minute, slot) * 5000)}",
+        author_followers=int(10 ** (1 + 5 * _unit("reach", term, minute, slot))),
+        text=f"{_COMMENT_TEXTS[pick]} #{term}",
+        created_at=at,
+    )
 
 
 def engagement(account: SandboxAccount, row: SandboxPost | LedgerRow, at: datetime) -> PostMetrics:

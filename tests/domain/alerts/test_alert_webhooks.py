@@ -5,14 +5,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from domain.alerts.evaluation import Arrival, evaluate
+from domain.alerts.evaluation import evaluate
 from domain.alerts.models import Alert, AlertEvent, AlertRule, RuleKind
 from domain.alerts.service import acknowledge, resolve
-from domain.listening.models import ListeningQuery, Mention
+from domain.listening.models import ListeningQuery
 from domain.uow import unit_of_work
 from domain.webhooks import delivery
 from domain.webhooks.catalog import WebhookEventType, global_id
 from domain.webhooks.models import DeliveryStatus, WebhookDelivery
+from tests.domain.alerts.support import incident, mention
 
 ALERT_TYPES = (
     WebhookEventType.ALERT_OPENED,
@@ -37,31 +38,12 @@ async def _watch(hooks) -> tuple[ListeningQuery, AlertRule]:
     return query, rule
 
 
-async def _arrive(query: ListeningQuery, index: int) -> None:
-    now = datetime.now(UTC)
-    row = await Mention.create(
-        workspace_id=query.workspace_id,
-        query_id=query.id,
-        source="test",
-        network="SANDBOX",
-        external_id=f"m{index}",
-        text="Pelayanannya lambat sekali",
-        language="id",
-        sentiment_score=-0.5,
-        sentiment="NEGATIVE",
-        published_at=now,
-        collected_at=now,
-    )
-    async with unit_of_work():
-        await evaluate(query, [Arrival(row.id, row.text, "NEGATIVE", None, now)], now)
-
-
 async def test_every_step_of_an_alert_is_a_signed_webhook(hooks, receiver):
     await hooks.endpoint(receiver, types=ALERT_TYPES)
     await hooks.endpoint(path="/posts-only")  # subscribed to post status only
     query, rule = await _watch(hooks)
-    await _arrive(query, 1)
-    await _arrive(query, 2)
+    await incident(query, 1)
+    await incident(query, 2)
     [alert] = await Alert.all()
     async with unit_of_work():
         await acknowledge(hooks.actor, alert_id=alert.id)
@@ -108,23 +90,10 @@ async def test_every_step_of_an_alert_is_a_signed_webhook(hooks, receiver):
 async def test_an_alert_rolled_back_owes_no_webhook(hooks):
     await hooks.endpoint(types=ALERT_TYPES)
     query, _ = await _watch(hooks)
-    now = datetime.now(UTC)
-    row = await Mention.create(
-        workspace_id=query.workspace_id,
-        query_id=query.id,
-        source="test",
-        network="SANDBOX",
-        external_id="m1",
-        text="lambat",
-        language="id",
-        sentiment_score=0,
-        sentiment="NEUTRAL",
-        published_at=now,
-        collected_at=now,
-    )
+    arrival = await mention(query, 1, "lambat")
     with pytest.raises(RuntimeError):
         async with unit_of_work():
-            await evaluate(query, [Arrival(row.id, row.text, "NEUTRAL", None, now)], now)
+            await evaluate(query, [arrival], datetime.now(UTC))
             raise RuntimeError("the mentions were not stored after all")
     assert await WebhookDelivery.all().count() == 0
     assert await AlertEvent.all().count() == 0

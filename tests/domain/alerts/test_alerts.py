@@ -1,70 +1,41 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from domain.alerts.evaluation import Arrival, evaluate
+from domain.alerts.evaluation import evaluate
 from domain.alerts.models import Alert, AlertEvent, AlertMention, AlertRule, AlertStatus, RuleKind
 from domain.alerts.service import acknowledge, resolve
 from domain.alerts.stream import alert_events
 from domain.listening.collection import search
-from domain.listening.models import ListeningQuery, Mention
+from domain.listening.models import Mention
 from domain.uow import unit_of_work
-from tests.domain.analytics.factories import make_world
-
-
-async def _setup(**rule):
-    world = await make_world()
-    query = await ListeningQuery.create(
-        workspace_id=world.workspace_id, name="Brand", brand_terms=["kopikita"]
-    )
-    defaults = {"name": "Rule", "kind": RuleKind.WATCH_TERMS, "terms": ["lambat"]}
-    made = await AlertRule.create(
-        workspace_id=world.workspace_id, query_id=query.id, **{**defaults, **rule}
-    )
-    return world, query, made
-
-
-async def _mention(query, index: int, text: str, sentiment: str = "NEUTRAL", reach: int = 10):
-    now = datetime.now(UTC)
-    row = await Mention.create(
-        workspace_id=query.workspace_id,
-        query_id=query.id,
-        source="test",
-        network="SANDBOX",
-        external_id=f"m{index}",
-        text=text,
-        language="id",
-        sentiment_score=0,
-        sentiment=sentiment,
-        author_reach=reach,
-        published_at=now,
-        collected_at=now,
-    )
-    return Arrival(row.id, row.text, sentiment, reach, now)
+from tests.domain.alerts.support import mention, watched_world
 
 
 async def test_one_incident_raises_one_alert_that_grows():
-    world, query, rule = await _setup(cooldown_minutes=30)
+    world, query, rule = await watched_world(cooldown_minutes=30)
     now = datetime.now(UTC)
     first = [
-        await _mention(query, 1, "Pelayanannya lambat sekali"),
-        await _mention(query, 2, "enak"),
+        await mention(query, 1, "Pelayanannya lambat sekali"),
+        await mention(query, 2, "enak"),
     ]
     async with unit_of_work():
         assert await evaluate(query, first, now) == 1
     async with unit_of_work():
-        await evaluate(query, [await _mention(query, 3, "lambat lagi")], now + timedelta(minutes=5))
+        await evaluate(query, [await mention(query, 3, "lambat lagi")], now + timedelta(minutes=5))
     [alert] = await Alert.all()
     assert alert.status == AlertStatus.OPEN and alert.mentions_count == 2
     kinds = [e.kind.value for e in await AlertEvent.all().order_by("id")]
     assert kinds == ["OPENED", "UPDATED"]
     # After the cooldown a new incident is a new alert.
     async with unit_of_work():
-        await evaluate(query, [await _mention(query, 4, "lambat")], now + timedelta(hours=2))
+        await evaluate(query, [await mention(query, 4, "lambat")], now + timedelta(hours=2))
     assert await Alert.all().count() == 2
 
 
 async def test_negative_reach_share_and_spike_rules():
-    world, query, reach_rule = await _setup(kind=RuleKind.INFLUENTIAL_NEGATIVE, min_reach=10_000)
+    world, query, reach_rule = await watched_world(
+        kind=RuleKind.INFLUENTIAL_NEGATIVE, min_reach=10_000
+    )
     await AlertRule.create(
         workspace_id=world.workspace_id,
         query_id=query.id,
@@ -83,8 +54,8 @@ async def test_negative_reach_share_and_spike_rules():
         min_mentions=5,
         window_minutes=60,
     )
-    arrivals = [await _mention(query, 1, "buruk", "NEGATIVE", reach=50_000)]
-    arrivals += [await _mention(query, i, "parah", "NEGATIVE") for i in range(2, 5)]
+    arrivals = [await mention(query, 1, "buruk", "NEGATIVE", reach=50_000)]
+    arrivals += [await mention(query, i, "parah", "NEGATIVE") for i in range(2, 5)]
     now = datetime.now(UTC)
     async with unit_of_work():
         await evaluate(query, arrivals, now)
@@ -92,14 +63,14 @@ async def test_negative_reach_share_and_spike_rules():
     assert names == ["Rule", "share"]  # 4 mentions: not yet a spike (min 5)
     reach_alert = await Alert.get(rule_id=reach_rule.id)
     assert await AlertMention.filter(alert_id=reach_alert.id).count() == 1
-    arrivals = [await _mention(query, i, "ok", "NEUTRAL") for i in range(5, 9)]
+    arrivals = [await mention(query, i, "ok", "NEUTRAL") for i in range(5, 9)]
     async with unit_of_work():
         await evaluate(query, arrivals, datetime.now(UTC))
     assert "spike" in [(await a.rule).name for a in await Alert.all()]
 
 
 async def test_collection_raises_alerts_in_the_same_transaction():
-    world, query, rule = await _setup(terms=["lambat", "not impressed"])
+    world, query, rule = await watched_world(terms=["lambat", "not impressed"])
     channel = await world.channel()
     await search(query.id, channel.id, datetime.now(UTC))
     [alert] = await Alert.all()
@@ -111,10 +82,10 @@ async def test_collection_raises_alerts_in_the_same_transaction():
 
 
 async def test_lifecycle_and_replay_from_a_cursor():
-    world, query, rule = await _setup()
+    world, query, rule = await watched_world()
     now = datetime.now(UTC)
     async with unit_of_work():
-        await evaluate(query, [await _mention(query, 1, "lambat")], now)
+        await evaluate(query, [await mention(query, 1, "lambat")], now)
     [alert] = await Alert.all()
     async with unit_of_work():
         await acknowledge(world.actor, alert_id=alert.id)

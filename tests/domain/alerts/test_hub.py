@@ -11,7 +11,7 @@ from domain.alerts.models import Alert, AlertEvent, AlertEventKind
 from domain.events import workspace_channel
 from domain.redis import get_redis
 from domain.uow import unit_of_work
-from tests.domain.alerts.test_alerts import _mention, _setup
+from tests.domain.alerts.support import incident, mention, watched_world
 
 
 async def _take(workspace_id: int, after: int | None, count: int, started: asyncio.Event):
@@ -35,19 +35,13 @@ async def _follow(workspace_id: int, after: int | None, count: int) -> asyncio.T
     return task
 
 
-async def _incident(query, index: int) -> None:
-    arrival = await _mention(query, index, "lambat")
-    async with unit_of_work():
-        await evaluate(query, [arrival], datetime.now(UTC))
-
-
 async def test_many_followers_share_one_subscription_and_one_read(queries):
-    world, query, _ = await _setup(cooldown_minutes=0)
+    world, query, _ = await watched_world(cooldown_minutes=0)
     followers = [await _follow(world.workspace_id, None, 1) for _ in range(50)]
     [(_, subscribed)] = await get_redis().pubsub_numsub(workspace_channel(world.workspace_id))
     assert subscribed == 1
     with queries.count() as statements:
-        await _incident(query, 1)
+        await incident(query, 1)
         received = await asyncio.wait_for(asyncio.gather(*followers), 5)
     [event] = await AlertEvent.all()
     assert received == [[event.id]] * 50
@@ -59,22 +53,22 @@ async def test_many_followers_share_one_subscription_and_one_read(queries):
 
 async def test_a_cursor_older_than_memory_is_replayed_from_the_log(monkeypatch):
     monkeypatch.setattr(hub, "KEEP", 2)
-    world, query, _ = await _setup(cooldown_minutes=0)
+    world, query, _ = await watched_world(cooldown_minutes=0)
     watcher = await _follow(world.workspace_id, None, 8)
     for index in range(8):
-        await _incident(query, index)
+        await incident(query, index)
     seen = await asyncio.wait_for(watcher, 10)
     ids = [event.id for event in await AlertEvent.all().order_by("id")]
     assert seen == ids
     late = await _follow(world.workspace_id, ids[0], 8)
-    await _incident(query, 99)
+    await incident(query, 99)
     replayed = await asyncio.wait_for(late, 10)
     assert replayed == [*ids[1:], (await AlertEvent.all().order_by("-id").first()).id]
 
 
 async def test_an_event_nobody_announced_still_arrives():
-    world, query, _ = await _setup()
-    await _incident(query, 1)
+    world, query, _ = await watched_world()
+    await incident(query, 1)
     [alert] = await Alert.all()
     watcher = await _follow(world.workspace_id, None, 1)
     quiet = await AlertEvent.create(  # written without the pub/sub wake-up
@@ -87,9 +81,9 @@ async def test_an_event_nobody_announced_still_arrives():
 
 
 async def test_concurrent_alert_transactions_commit_in_id_order():
-    world, query, _ = await _setup(cooldown_minutes=0)
-    first = await _mention(query, 1, "lambat")
-    second = await _mention(query, 2, "lambat")
+    world, query, _ = await watched_world(cooldown_minutes=0)
+    first = await mention(query, 1, "lambat")
+    second = await mention(query, 2, "lambat")
     watcher = await _follow(world.workspace_id, None, 2)
     holding, release = asyncio.Event(), asyncio.Event()
 

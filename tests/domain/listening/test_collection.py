@@ -19,7 +19,8 @@ async def test_search_stores_each_mention_once_with_language_and_sentiment():
     world = await make_world()
     channel = await world.channel()
     query = await _query(world, competitors=[{"name": "Kopi Lain", "terms": ["kopilain"]}])
-    now = datetime.now(UTC).replace(second=30, microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
+    now -= timedelta(seconds=now.second % 30)  # on a half minute, never in the future
     stored = await search(query.id, channel.id, now)
     # The sandbox answers two posts a minute per term, for the hour looked back.
     assert stored == 2 * 60 * 2
