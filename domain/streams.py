@@ -10,6 +10,7 @@ operation on it rode on that key).
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -23,6 +24,13 @@ from domain.identity.roles import Permission
 from domain.tenancy import Actor
 
 RECHECK_S = 10.0
+
+
+def last_checked_at_start() -> float:
+    """The monotonic time a new stream counts its last check from: a random point in the
+    past interval, so subscribers that connected together (a partner's reconnect storm)
+    spread their periodic checks instead of all querying in the same second."""
+    return time.monotonic() - random.uniform(0, RECHECK_S)  # noqa: S311 - not a secret
 
 
 class CredentialRevoked(Exception):
@@ -64,7 +72,7 @@ async def workspace_events(
     actor: Actor, workspace_id: int, permission: Permission, types: set[str]
 ) -> AsyncIterator[Event]:
     """Events of `types` in the workspace for as long as the actor may see them."""
-    checked = time.monotonic()
+    checked = last_checked_at_start()
     async for event in listen([workspace_id], types | ACCESS_EVENTS):
         about_me = concerns_access_of(actor, event.type, event.data)
         if about_me or time.monotonic() - checked > RECHECK_S:

@@ -10,14 +10,19 @@ from functools import partial
 
 from domain.alerts.hub import Delivery, follow
 from domain.identity.roles import Permission
-from domain.streams import RECHECK_S, concerns_access_of, require_still_allowed
+from domain.streams import (
+    RECHECK_S,
+    concerns_access_of,
+    last_checked_at_start,
+    require_still_allowed,
+)
 from domain.tenancy import Actor
 
 
 async def alert_events(
     actor: Actor, workspace_id: int, after_id: int | None
 ) -> AsyncIterator[Delivery]:
-    checked = time.monotonic()
+    checked = last_checked_at_start()
     concerns = partial(concerns_access_of, actor)
     async for batch in follow(workspace_id, after_id, concerns):
         if batch.recheck or time.monotonic() - checked > RECHECK_S:
