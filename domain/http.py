@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=5.0)
+USER_AGENT = "Kelola/0.1 (+https://kelola.invalid)"
 _client: httpx.AsyncClient | None = None
 
 
@@ -14,7 +15,7 @@ def get_http_client() -> httpx.AsyncClient:
         _client = httpx.AsyncClient(
             timeout=DEFAULT_TIMEOUT,
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-            headers={"user-agent": "Kelola/0.1 (+https://kelola.invalid)"},
+            headers={"user-agent": USER_AGENT},
             follow_redirects=False,
         )
     return _client

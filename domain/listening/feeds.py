@@ -21,9 +21,9 @@ from domain.errors import ErrorCode, NotFound, Problems
 from domain.identity.roles import Permission
 from domain.listening.collection import Found, store
 from domain.listening.models import FeedStatus, ListeningFeed, ListeningQuery, SourceCursor
+from domain.outbound import address_problems, guarded_client, url_problems
 from domain.settings import get_settings
 from domain.tenancy import Actor, visible_to, workspace_for
-from domain.webhooks.urls import address_problems, url_problems
 
 MAX_BYTES = 2 * 1024 * 1024
 TIMEOUT_S = 10.0
@@ -115,7 +115,7 @@ def http_client() -> httpx.AsyncClient:
     """The client feeds are fetched with (tests route it to a fake site). In production it
     follows no redirects: only the checked address is ever fetched."""
     production = get_settings().env == "production"
-    return httpx.AsyncClient(timeout=TIMEOUT_S, follow_redirects=not production, max_redirects=3)
+    return guarded_client(timeout=TIMEOUT_S, follow_redirects=not production, max_redirects=3)
 
 
 async def fetch(url: str) -> bytes:

@@ -21,15 +21,14 @@ import httpx
 from tortoise.expressions import F
 
 from domain.events import Event, emit
-from domain.http import get_http_client
 from domain.jobs import enqueue_after_commit, get_job_pool
+from domain.outbound import address_problems, shared_guarded_client, syntax_problems
 from domain.secrets import decrypt
 from domain.uow import unit_of_work
 from domain.webhooks.catalog import ENDPOINT_DISABLED
 from domain.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from domain.webhooks.outbox import DELIVER_JOB, deliver_job_id
 from domain.webhooks.signing import signature_header
-from domain.webhooks.urls import address_problems, syntax_problems
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +45,8 @@ OVERDUE = timedelta(seconds=60)
 RECONCILE_BATCH = 1000
 
 
-def _shared_client() -> httpx.AsyncClient:
-    return get_http_client()
-
-
 # Injectable (tests route requests to an in-process receiver through httpx.ASGITransport).
-client_factory: Callable[[], httpx.AsyncClient] = _shared_client
+client_factory: Callable[[], httpx.AsyncClient] = shared_guarded_client
 
 
 def retry_delay(attempts: int, rng: Callable[[], float] = random.random) -> timedelta:

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 from domain.errors import ErrorCode, NotFound, Problems
 from domain.identity.roles import Permission
+from domain.outbound import url_problems
 from domain.pagination import Page, paginate
 from domain.secrets import encrypt
 from domain.tenancy import Actor, visible_by_ids, visible_to, workspace_for
 from domain.webhooks.catalog import WebhookEventType
 from domain.webhooks.models import WebhookEndpoint
 from domain.webhooks.signing import new_secret
-from domain.webhooks.urls import url_problems
 
 MAX_ENDPOINTS = 20
 MAX_DESCRIPTION = 1000

@@ -3,12 +3,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain import outbound as urls
 from domain.content import history
 from domain.content.models import TargetStatus
 from domain.errors import ValidationFailed
 from domain.jobs import get_job_pool
 from domain.uow import unit_of_work
-from domain.webhooks import deliveries, delivery, endpoints, urls
+from domain.webhooks import deliveries, delivery, endpoints
 from domain.webhooks.catalog import WebhookEventType
 from domain.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from domain.webhooks.outbox import DELIVER_JOB

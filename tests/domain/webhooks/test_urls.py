@@ -1,9 +1,10 @@
 import pytest
 
+from domain import outbound as urls
 from domain.errors import ValidationFailed
 from domain.secrets import decrypt
 from domain.uow import unit_of_work
-from domain.webhooks import endpoints, urls
+from domain.webhooks import endpoints
 from domain.webhooks.catalog import WebhookEventType
 from domain.webhooks.models import WebhookEndpoint
 
