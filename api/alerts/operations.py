@@ -185,6 +185,12 @@ class AlertPayload:
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
+@node_resolver("AlertRule")
+async def _rule_node(info: Info, pk: int) -> AlertRule | None:
+    [row] = await visible_by_ids(info.context.actor, models.AlertRule, [pk])
+    return AlertRule.from_model(row) if row else None
+
+
 @node_resolver("Alert")
 async def _alert_node(info: Info, pk: int) -> Alert | None:
     [row] = await visible_by_ids(info.context.actor, models.Alert, [pk])
@@ -260,6 +266,27 @@ class AlertMutation:
 
 @strawberry.type
 class AlertQuery:
+    @strawberry.field(description="A workspace's alert rules, oldest first.")
+    async def alert_rules(
+        self,
+        info: Info,
+        workspace_id: Annotated[strawberry.ID, strawberry.argument(description="The workspace.")],
+        query_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only the rules of this listening query."),
+        ] = None,
+        first: First = None,
+        after: After = None,
+    ) -> Connection[AlertRule]:
+        page = await service.list_rules(
+            info.context.actor,
+            parse_id(workspace_id, "Workspace", "workspaceId"),
+            parse_id(query_id, "ListeningQuery", "queryId") if query_id is not None else None,
+            first=first,
+            after=after,
+        )
+        return Connection.from_page(page, AlertRule.from_model)
+
     @strawberry.field(description="A workspace's alerts, newest first.")
     async def alerts(
         self,

@@ -22,7 +22,7 @@ from domain.identity.roles import Permission
 from domain.listening.boolean import BooleanSyntaxError, parse
 from domain.listening.models import Mention
 from domain.listening.service import visible_query
-from domain.pagination import Page, paginate_newest
+from domain.pagination import Page, paginate, paginate_newest
 from domain.tenancy import Actor, visible_to, workspace_for
 
 
@@ -98,6 +98,22 @@ async def update_rule(actor: Actor, *, rule_id: int, draft: RuleDraft) -> AlertR
     rule.update_from_dict(_validated(draft))
     await rule.save()
     return rule
+
+
+async def list_rules(
+    actor: Actor,
+    workspace_id: int,
+    query_id: int | None,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page[AlertRule]:
+    """A workspace's alert rules, oldest first; of one listening query when it is given."""
+    workspace = await workspace_for(actor, workspace_id, Permission.ALERTS_READ)
+    rows = AlertRule.filter(workspace_id=workspace.id)
+    if query_id is not None:
+        rows = rows.filter(query_id=query_id)
+    return await paginate(rows, first=first, after=after)
 
 
 async def list_alerts(

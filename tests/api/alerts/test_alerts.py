@@ -116,3 +116,64 @@ async def test_alerts_need_alerts_read(gql):
     approver = await gql.join(shop.workspace_id, shop.owner, "APPROVER")
     body = await gql.execute(ALERTS, {"ws": shop.workspace_id}, token=approver.person.token)
     assert top_level_codes(body) == ["FORBIDDEN"]
+
+
+RULES = """
+query($ws: ID!, $query: ID, $first: Int, $after: String) {
+  alertRules(workspaceId: $ws, queryId: $query, first: $first, after: $after) {
+    totalCount edges { cursor node { id queryId name kind active } } pageInfo { hasNextPage }
+  }
+}"""
+NODE = "query($id: ID!) { node(id: $id) { ... on AlertRule { id name } } }"
+
+
+async def test_alert_rules_are_listed_per_workspace_and_query(gql):
+    shop = await make_shop(gql)
+    brand, other_query = (
+        await _query(shop),
+        await ListeningQuery.create(
+            workspace_id=shop.pk, name="Competitor", brand_terms=["kopilain"]
+        ),
+    )
+    made = []
+    for query, name in ((brand, "Crisis"), (brand, "Critics"), (other_query, "Theirs")):
+        payload = await gql.mutate(
+            "alertRuleCreate",
+            RULE_CREATE,
+            {
+                "queryId": to_global_id("ListeningQuery", query.id),
+                "rule": {"name": name, "kind": "WATCH_TERMS", "terms": ["lambat"]},
+            },
+            token=shop.owner.token,
+        )
+        made.append(payload["rule"]["id"])
+    key = await gql.api_key(shop.workspace_id, shop.owner, ["ALERTS"])
+    listed = (await gql.data(RULES, {"ws": shop.workspace_id, "first": 2}, token=key))["alertRules"]
+    assert listed["totalCount"] == 3 and listed["pageInfo"]["hasNextPage"]
+    assert [edge["node"]["id"] for edge in listed["edges"]] == made[:2]
+    rest = (
+        await gql.data(
+            RULES,
+            {"ws": shop.workspace_id, "after": listed["edges"][-1]["cursor"]},
+            token=key,
+        )
+    )["alertRules"]
+    assert [edge["node"]["id"] for edge in rest["edges"]] == made[2:]
+    of_brand = (
+        await gql.data(
+            RULES,
+            {"ws": shop.workspace_id, "query": to_global_id("ListeningQuery", brand.id)},
+            token=shop.owner.token,
+        )
+    )["alertRules"]
+    assert [edge["node"]["name"] for edge in of_brand["edges"]] == ["Crisis", "Critics"]
+    node = (await gql.data(NODE, {"id": made[0]}, token=key))["node"]
+    assert node == {"id": made[0], "name": "Crisis"}
+
+    other = await make_shop(gql, "Other")
+    foreign = await gql.execute(RULES, {"ws": shop.workspace_id}, token=other.owner.token)
+    assert top_level_codes(foreign) == ["NOT_FOUND"]
+    assert (await gql.data(NODE, {"id": made[0]}, token=other.owner.token))["node"] is None
+    approver = await gql.join(shop.workspace_id, shop.owner, "APPROVER")
+    refused = await gql.execute(RULES, {"ws": shop.workspace_id}, token=approver.person.token)
+    assert top_level_codes(refused) == ["FORBIDDEN"]
