@@ -151,8 +151,9 @@ class WebhookMutation:
         return WebhookEndpointPayload(endpoint=WebhookEndpoint.from_model(row))
 
     @strawberry.mutation(
-        description="Replace an endpoint's signing secret (effective at once); the new one "
-        "is returned only here."
+        description="Replace an endpoint's signing secret; the new one is returned only here. "
+        "For 24 hours deliveries carry a signature with each secret (two `v1=` in "
+        "`Kelola-Signature`), so receivers can switch without rejecting one."
     )
     async def webhook_endpoint_rotate_secret(
         self,

@@ -52,6 +52,10 @@ class WebhookEndpoint(Node):
     disabled_at: datetime | None = strawberry.field(description="When it was disabled.")
     disabled_reason: str | None = strawberry.field(description="Why it was disabled.")
     created_at: datetime = strawberry.field(description="When it was created.")
+    previous_secret_valid_until: datetime | None = strawberry.field(
+        description="After `webhookEndpointRotateSecret`: until when the replaced secret also "
+        "signs (a second `v1` in `Kelola-Signature`)."
+    )
 
     @classmethod
     def from_model(cls, row: models.WebhookEndpoint) -> WebhookEndpoint:
@@ -65,6 +69,7 @@ class WebhookEndpoint(Node):
             disabled_at=row.disabled_at,
             disabled_reason=row.disabled_reason,
             created_at=row.created_at,
+            previous_secret_valid_until=row.previous_secret_until,
         )
 
 

@@ -23,9 +23,9 @@ from tortoise.expressions import F
 from domain.events import Event, emit
 from domain.jobs import enqueue_after_commit, get_job_pool
 from domain.outbound import address_problems, shared_guarded_client, syntax_problems
-from domain.secrets import decrypt
 from domain.uow import unit_of_work
 from domain.webhooks.catalog import ENDPOINT_DISABLED
+from domain.webhooks.endpoints import secrets_in_use
 from domain.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from domain.webhooks.outbox import DELIVER_JOB, deliver_job_id
 from domain.webhooks.signing import signature_header
@@ -87,7 +87,7 @@ def _redact(text: str, *secrets: str) -> str:
     return text
 
 
-async def _post(delivery: WebhookDelivery, secret: str, now: datetime) -> Outcome:
+async def _post(delivery: WebhookDelivery, secrets: list[str], now: datetime) -> Outcome:
     endpoint: WebhookEndpoint = delivery.endpoint
     outcome = Outcome(started_at=now)
     problems = syntax_problems(endpoint.url) or await address_problems(endpoint.url)
@@ -95,7 +95,7 @@ async def _post(delivery: WebhookDelivery, secret: str, now: datetime) -> Outcom
         outcome.error = problems[0].message[:500]
         return outcome
     timestamp = int(now.timestamp())
-    signature = signature_header(secret, timestamp, delivery.payload)
+    signature = signature_header(secrets, timestamp, delivery.payload)
     headers = {
         "Content-Type": "application/json",
         "Kelola-Event": delivery.event_type,
@@ -119,7 +119,8 @@ async def _post(delivery: WebhookDelivery, secret: str, now: datetime) -> Outcom
                 if len(raw) >= 4 * SNIPPET_CHARS:
                     break
             text = raw.decode("utf-8", errors="replace")
-            outcome.snippet = _redact(text, secret, signature)[:SNIPPET_CHARS] or None
+            macs = [part[3:] for part in signature.split(",") if part.startswith("v1=")]
+            outcome.snippet = _redact(text, *secrets, *macs)[:SNIPPET_CHARS] or None
         if not outcome.succeeded:
             outcome.error = f"HTTP {outcome.status_code}"
             if 300 <= outcome.status_code < 400:
@@ -144,12 +145,12 @@ async def deliver(delivery_id: int, now: datetime | None = None) -> DeliveryStat
     if not endpoint.enabled:
         outcome = Outcome(started_at=now, error="not sent: the endpoint is disabled")
         return await _finish(delivery, outcome, now, give_up=True, counts=False)
-    secret = decrypt(endpoint.secret_encrypted)
-    if secret is None:
+    secrets = secrets_in_use(endpoint, now)
+    if secrets is None:
         outcome = Outcome(started_at=now, error="not sent: the signing secret cannot be read")
         logger.error("webhook endpoint %s: secret cannot be decrypted", endpoint.id)
     else:
-        outcome = await _post(delivery, secret, now)
+        outcome = await _post(delivery, secrets, now)
     return await _finish(delivery, outcome, now)
 
 

@@ -4,13 +4,13 @@ returned only when it is made (creation, rotation) and stored encrypted."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from domain.errors import ErrorCode, NotFound, Problems
 from domain.identity.roles import Permission
 from domain.outbound import url_problems
 from domain.pagination import Page, paginate
-from domain.secrets import encrypt
+from domain.secrets import decrypt, encrypt
 from domain.tenancy import Actor, visible_by_ids, visible_to, workspace_for
 from domain.webhooks.catalog import WebhookEventType
 from domain.webhooks.models import WebhookEndpoint
@@ -19,6 +19,7 @@ from domain.webhooks.signing import new_secret
 MAX_ENDPOINTS = 20
 MAX_DESCRIPTION = 1000
 MANUALLY_DISABLED = "Disabled by a member"
+PREVIOUS_SECRET_GRACE = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -124,12 +125,37 @@ async def update_endpoint(
 
 
 async def rotate_secret(actor: Actor, *, endpoint_id: int) -> IssuedEndpoint:
-    """A new signing secret, effective at once for every later attempt."""
+    """A new signing secret for every later attempt; the one it replaces also signs for
+    PREVIOUS_SECRET_GRACE, so receivers can switch without rejecting a delivery."""
     endpoint = await visible_endpoint(actor, endpoint_id, Permission.WORKSPACE_UPDATE)
     secret = new_secret()
+    endpoint.previous_secret_encrypted = endpoint.secret_encrypted
+    endpoint.previous_secret_until = datetime.now(UTC) + PREVIOUS_SECRET_GRACE
     endpoint.secret_encrypted = encrypt(secret)
-    await endpoint.save(update_fields=["secret_encrypted", "updated_at"])
+    await endpoint.save(
+        update_fields=[
+            "secret_encrypted",
+            "previous_secret_encrypted",
+            "previous_secret_until",
+            "updated_at",
+        ]
+    )
     return IssuedEndpoint(endpoint, secret)
+
+
+def secrets_in_use(endpoint: WebhookEndpoint, now: datetime) -> list[str] | None:
+    """The secrets that sign a delivery now (the current one first); None when the current
+    one cannot be decrypted."""
+    current = decrypt(endpoint.secret_encrypted)
+    if current is None:
+        return None
+    in_use = [current]
+    until = endpoint.previous_secret_until
+    if endpoint.previous_secret_encrypted and until is not None and until > now:
+        previous = decrypt(endpoint.previous_secret_encrypted)
+        if previous is not None:
+            in_use.append(previous)
+    return in_use
 
 
 async def delete_endpoint(actor: Actor, *, endpoint_id: int) -> int:

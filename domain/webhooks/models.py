@@ -25,6 +25,9 @@ class WebhookEndpoint(Model):
     description = fields.TextField(default="")
     event_types = fields.JSONField(default=list)
     secret_encrypted = fields.TextField()
+    # After a rotation the replaced secret also signs, until then (receivers switch over).
+    previous_secret_encrypted = fields.TextField(null=True)
+    previous_secret_until = fields.DatetimeField(null=True)
     enabled = fields.BooleanField(default=True)
     disabled_at = fields.DatetimeField(null=True)
     disabled_reason = fields.CharField(max_length=500, null=True)

@@ -1,4 +1,5 @@
-"""Signing webhook bodies: `Kelola-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`."""
+"""Signing webhook bodies: `Kelola-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>`, with
+one `v1` per secret in use (two for a day after a rotation)."""
 
 from __future__ import annotations
 
@@ -18,17 +19,19 @@ def signature(secret: str, timestamp: int, body: str) -> str:
     return mac.hexdigest()
 
 
-def signature_header(secret: str, timestamp: int, body: str) -> str:
-    return f"t={timestamp},v1={signature(secret, timestamp, body)}"
+def signature_header(secrets_in_use: list[str], timestamp: int, body: str) -> str:
+    signed = ",".join(f"v1={signature(secret, timestamp, body)}" for secret in secrets_in_use)
+    return f"t={timestamp},{signed}"
 
 
 def verify(secret: str, header: str, body: str, *, now: int, tolerance_s: int = 300) -> bool:
-    """What a receiver does: the HMAC matches and the timestamp is recent."""
-    parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+    """What a receiver does: one of the `v1` HMACs matches and the timestamp is recent."""
+    parts = [part.split("=", 1) for part in header.split(",") if "=" in part]
     try:
-        timestamp = int(parts.get("t", ""))
-    except ValueError:
+        timestamp = int(next(value for key, value in parts if key == "t"))
+    except (StopIteration, ValueError):
         return False
     if abs(now - timestamp) > tolerance_s:
         return False
-    return hmac.compare_digest(parts.get("v1", ""), signature(secret, timestamp, body))
+    expected = signature(secret, timestamp, body)
+    return any(hmac.compare_digest(value, expected) for key, value in parts if key == "v1")

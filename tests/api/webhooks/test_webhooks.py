@@ -7,7 +7,7 @@ from tests.api.content.support import create_post, studio
 from tests.domain.webhooks.conftest import Receiver
 from tests.helpers import top_level_codes
 
-FIELDS = "id url description eventTypes enabled disabledReason workspaceId"
+FIELDS = "id url description eventTypes enabled disabledReason workspaceId previousSecretValidUntil"
 ENDPOINT = "endpoint { " + FIELDS + " }"
 CREATE = f"""
 mutation Create($input: WebhookEndpointCreateInput!) {{
@@ -93,6 +93,7 @@ async def test_create_shows_the_secret_once_and_never_again(gql):
         "webhookEndpointRotateSecret", ROTATE, {"endpointId": endpoint_id}, token=owner.token
     )
     assert rotated["secret"] != secret and rotated["secret"].startswith("whsec_")
+    assert rotated["endpoint"]["previousSecretValidUntil"] is not None  # the old one, for 24 h
 
     deleted = await gql.mutate(
         "webhookEndpointDelete", DELETE, {"endpointId": endpoint_id}, token=owner.token

@@ -13,6 +13,7 @@ from domain.webhooks import deliveries, delivery, endpoints
 from domain.webhooks.catalog import WebhookEventType
 from domain.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from domain.webhooks.outbox import DELIVER_JOB
+from domain.webhooks.signing import verify
 
 POST = WebhookEventType.POST_STATUS_CHANGED
 DISABLED = WebhookEventType.WEBHOOK_ENDPOINT_DISABLED
@@ -205,3 +206,32 @@ async def test_the_address_is_checked_again_before_sending(hooks, receiver, prod
     [attempt] = await WebhookAttempt.all()
     assert "internal address" in attempt.error and attempt.status_code is None
     assert receiver.received == []
+
+
+async def test_after_a_rotation_both_secrets_sign_for_a_day(hooks, receiver):
+    issued = await hooks.endpoint(receiver)
+    async with unit_of_work():
+        rotated = await endpoints.rotate_secret(hooks.actor, endpoint_id=issued.endpoint.id)
+    endpoint = await WebhookEndpoint.get(id=issued.endpoint.id)
+    assert endpoint.previous_secret_until is not None
+    assert issued.secret not in (endpoint.previous_secret_encrypted or "")  # encrypted at rest
+    old, new = issued.secret, rotated.secret
+    during = datetime.now(UTC) + timedelta(hours=23)
+    after = endpoint.previous_secret_until + timedelta(seconds=1)
+    [first], [second] = await owed(hooks), await owed(hooks)
+    await WebhookDelivery.filter(id__in=[first.id, second.id]).update(
+        next_attempt_at=datetime.now(UTC)
+    )
+    assert await delivery.deliver(first.id, now=during) == DeliveryStatus.DELIVERED
+    assert await delivery.deliver(second.id, now=after) == DeliveryStatus.DELIVERED
+    [signed_twice, signed_once] = receiver.received
+    header = signed_twice["headers"]["kelola-signature"]
+    body = json.dumps(signed_twice["body"], separators=(",", ":"), sort_keys=True)
+    stamp = int(during.timestamp())
+    assert header.count("v1=") == 2
+    assert verify(old, header, body, now=stamp) and verify(new, header, body, now=stamp)
+    header = signed_once["headers"]["kelola-signature"]
+    body = json.dumps(signed_once["body"], separators=(",", ":"), sort_keys=True)
+    stamp = int(after.timestamp())
+    assert header.count("v1=") == 1
+    assert verify(new, header, body, now=stamp) and not verify(old, header, body, now=stamp)
