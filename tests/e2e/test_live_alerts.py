@@ -48,34 +48,33 @@ async def _incident(query_pk: int, index: int) -> None:
     await incident(await ListeningQuery.get(id=query_pk), index)
 
 
-async def test_a_reconnecting_subscriber_loses_nothing(servers):
-    a, b = servers
-    owner = await register(b)
-    workspace_id = await workspace(b, owner)
+async def _watched_workspace(server) -> tuple[str, str, int]:
+    """A new owner's workspace with a brand query and a crisis-word rule (no cooldown: every
+    incident is a new alert); returns the owner's token, the workspace id and the query pk."""
+    owner = await register(server)
+    workspace_id = await workspace(server, owner)
     token = owner["token"]
     made = await mutate(
-        b,
+        server,
         "listeningQueryCreate",
         QUERY_CREATE,
         {"workspaceId": workspace_id, "query": {"name": "Brand", "brandTerms": ["kopikita"]}},
         token=token,
     )
-    query_pk = from_global_id(made["query"]["id"])[1]
+    rule = {"name": "Crisis", "kind": "WATCH_TERMS", "terms": ["lambat"], "cooldownMinutes": 0}
     await mutate(
-        b,
+        server,
         "alertRuleCreate",
         RULE_CREATE,
-        {
-            "queryId": made["query"]["id"],
-            "rule": {
-                "name": "Crisis",
-                "kind": "WATCH_TERMS",
-                "terms": ["lambat"],
-                "cooldownMinutes": 0,
-            },
-        },
+        {"queryId": made["query"]["id"], "rule": rule},
         token=token,
     )
+    return token, workspace_id, from_global_id(made["query"]["id"])[1]
+
+
+async def test_a_reconnecting_subscriber_loses_nothing(servers):
+    a, b = servers
+    token, workspace_id, query_pk = await _watched_workspace(b)
     auth = {"authorization": f"Bearer {token}"}
     async with ws_session(a, auth) as session:
         events = session.subscribe(
@@ -133,25 +132,7 @@ async def test_a_revoked_partner_key_closes_the_stream_at_once(servers):
     """The partner's connection rode on the key: revoking it closes the socket with the
     protocol's 4403 before the next alert, and the key cannot connect again."""
     a, b = servers
-    owner = await register(b)
-    workspace_id = await workspace(b, owner)
-    token = owner["token"]
-    made = await mutate(
-        b,
-        "listeningQueryCreate",
-        QUERY_CREATE,
-        {"workspaceId": workspace_id, "query": {"name": "Brand", "brandTerms": ["kopikita"]}},
-        token=token,
-    )
-    query_pk = from_global_id(made["query"]["id"])[1]
-    rule = {"name": "Crisis", "kind": "WATCH_TERMS", "terms": ["lambat"], "cooldownMinutes": 0}
-    await mutate(
-        b,
-        "alertRuleCreate",
-        RULE_CREATE,
-        {"queryId": made["query"]["id"], "rule": rule},
-        token=token,
-    )
+    token, workspace_id, query_pk = await _watched_workspace(b)
     key = await mutate(
         b,
         "apiKeyCreate",
@@ -192,25 +173,7 @@ async def test_a_killed_api_process_loses_its_subscriber_nothing(servers, log_di
     doomed = spawn_server("api-doomed", log_dir)
     try:
         wait_healthy(doomed)
-        owner = await register(b)
-        workspace_id = await workspace(b, owner)
-        token = owner["token"]
-        made = await mutate(
-            b,
-            "listeningQueryCreate",
-            QUERY_CREATE,
-            {"workspaceId": workspace_id, "query": {"name": "Brand", "brandTerms": ["kopikita"]}},
-            token=token,
-        )
-        query_pk = from_global_id(made["query"]["id"])[1]
-        rule = {"name": "Crisis", "kind": "WATCH_TERMS", "terms": ["lambat"], "cooldownMinutes": 0}
-        await mutate(
-            b,
-            "alertRuleCreate",
-            RULE_CREATE,
-            {"queryId": made["query"]["id"], "rule": rule},
-            token=token,
-        )
+        token, workspace_id, query_pk = await _watched_workspace(b)
         auth = {"authorization": f"Bearer {token}"}
         received: list[str] = []
         stop = asyncio.Event()
