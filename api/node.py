@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.ids import from_global_id
+from domain.tenancy import Actor
 
 NodeResolver = Callable[[Info, int], Awaitable[Any]]
 _resolvers: dict[str, NodeResolver] = {}
@@ -27,6 +28,21 @@ def node_resolver(type_name: str) -> Callable[[NodeResolver], NodeResolver]:
         return resolver
 
     return register
+
+
+def node_type(
+    type_name: str,
+    fetch: Callable[[Actor, int], Awaitable[Any]],
+    convert: Callable[[Any], Any],
+) -> None:
+    """Register `node(id)` for a type whose domain getter already scopes by workspace and
+    permission (returning None for missing, foreign or forbidden rows)."""
+
+    async def resolve(info: Info, pk: int) -> Any:
+        row = await fetch(info.context.actor, pk)
+        return convert(row) if row is not None else None
+
+    _resolvers[type_name] = resolve
 
 
 async def resolve_node(info: Info, global_id: str) -> Node | None:

@@ -100,6 +100,17 @@ def visible_to(actor: Actor, model: type[M]) -> QuerySet[M]:
     return model.filter(**{f"{column}__in": member_of})
 
 
+async def readable_row(
+    actor: Actor, model: type[M], row_id: int, permission: Permission
+) -> M | None:
+    """The row if it is in one of the actor's workspaces and the actor may do `permission`
+    there; None otherwise (missing, foreign and forbidden look the same, as for `node`)."""
+    row = await visible_to(actor, model).get_or_none(id=row_id)
+    if row is None or permission not in await actor.permissions_in(row.workspace_id):
+        return None
+    return row
+
+
 async def visible_by_ids(actor: Actor, model: type[M], ids: Sequence[int]) -> list[M | None]:
     """Rows by id in input order, None for missing or foreign ones (a DataLoader's batch)."""
     found = {row.id: row for row in await visible_to(actor, model).filter(id__in=list(set(ids)))}

@@ -15,14 +15,14 @@ from api.identity.types import After, First
 from api.ids import from_global_id, parse_id, to_global_id
 from api.listening.types import Mention
 from api.mutations import mutation_payload
-from api.node import Node, node_resolver
+from api.node import Node, node_type
 from api.pagination import Connection
 from api.streams import until_revoked
 from domain.alerts import models, service
 from domain.alerts.stream import alert_events
 from domain.errors import ErrorCode, Problem, ValidationFailed
 from domain.identity.roles import Permission
-from domain.tenancy import visible_by_ids, workspace_for
+from domain.tenancy import workspace_for
 
 INPUT = "The fields of this mutation."
 ERRORS = "Problems with the input; empty when the mutation succeeded."
@@ -185,16 +185,8 @@ class AlertPayload:
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@node_resolver("AlertRule")
-async def _rule_node(info: Info, pk: int) -> AlertRule | None:
-    [row] = await visible_by_ids(info.context.actor, models.AlertRule, [pk])
-    return AlertRule.from_model(row) if row else None
-
-
-@node_resolver("Alert")
-async def _alert_node(info: Info, pk: int) -> Alert | None:
-    [row] = await visible_by_ids(info.context.actor, models.Alert, [pk])
-    return Alert.from_model(row) if row else None
+node_type("AlertRule", service.get_rule, AlertRule.from_model)
+node_type("Alert", service.get_alert, Alert.from_model)
 
 
 def _rule(row) -> dict:

@@ -13,7 +13,7 @@ from api.analytics.link_types import Conversion
 from api.errors import UserError, user_errors
 from api.identity.types import After, First
 from api.ids import parse_id
-from api.node import node_resolver
+from api.node import node_type
 from api.pagination import Connection
 from domain.analytics import conversions
 from domain.errors import DomainError
@@ -86,10 +86,7 @@ class ConversionRecordPayload:
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@node_resolver("Conversion")
-async def _conversion_node(info: Info, pk: int) -> Conversion | None:
-    row = await conversions.get_conversion(info.context.actor, pk)
-    return Conversion.from_model(row) if row else None
+node_type("Conversion", conversions.get_conversion, Conversion.from_model)
 
 
 @strawberry.type

@@ -11,7 +11,7 @@ from api.analytics.link_types import TrackedLink
 from api.errors import UserError, user_errors
 from api.identity.types import After, First
 from api.ids import parse_id
-from api.node import node_resolver
+from api.node import node_type
 from api.pagination import Connection
 from domain.analytics import links
 from domain.errors import DomainError, Problem, ValidationFailed
@@ -53,10 +53,7 @@ def _optional_id(value: str | None, type_name: str, field: str, problems: list[P
         return None
 
 
-@node_resolver("TrackedLink")
-async def _link_node(info: Info, pk: int) -> TrackedLink | None:
-    row = await links.get_link(info.context.actor, pk)
-    return TrackedLink.from_model(row) if row else None
+node_type("TrackedLink", links.get_link, TrackedLink.from_model)
 
 
 @strawberry.type

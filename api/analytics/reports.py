@@ -15,7 +15,7 @@ from api.analytics.report_types import Report, ReportFrequency, ReportSchedule, 
 from api.errors import UserError, user_errors
 from api.identity.types import After, First
 from api.ids import parse_id, to_global_id
-from api.node import node_resolver
+from api.node import node_type
 from api.pagination import Connection
 from api.streams import until_revoked
 from domain.analytics import models
@@ -107,16 +107,8 @@ def _draft(input: ReportCreateInput) -> service.ReportDraft:
     )
 
 
-@node_resolver("Report")
-async def _report_node(info: Info, pk: int) -> Report | None:
-    row = await service.get_report(info.context.actor, pk)
-    return Report.from_model(row) if row else None
-
-
-@node_resolver("ReportSchedule")
-async def _schedule_node(info: Info, pk: int) -> ReportSchedule | None:
-    row = await service.get_schedule(info.context.actor, pk)
-    return ReportSchedule.from_model(row) if row else None
+node_type("Report", service.get_report, Report.from_model)
+node_type("ReportSchedule", service.get_schedule, ReportSchedule.from_model)
 
 
 @strawberry.type

@@ -10,22 +10,13 @@ from strawberry.types import Info
 from api.channels.types import Channel, ChannelConnectAttempt, ChannelHealth, Platform
 from api.identity.types import After, First
 from api.ids import parse_id
-from api.node import node_resolver
+from api.node import node_type
 from api.pagination import Connection
 from domain.channels import attempts, service
 from domain.errors import DomainError
 
-
-@node_resolver("Channel")
-async def _channel_node(info: Info, pk: int) -> Channel | None:
-    channel = await service.get_channel(info.context.actor, pk)
-    return Channel.from_model(channel) if channel else None
-
-
-@node_resolver("ChannelConnectAttempt")
-async def _attempt_node(info: Info, pk: int) -> ChannelConnectAttempt | None:
-    view = await attempts.attempt_view(info.context.actor, pk)
-    return ChannelConnectAttempt.from_view(view) if view else None
+node_type("Channel", service.get_channel, Channel.from_model)
+node_type("ChannelConnectAttempt", attempts.attempt_view, ChannelConnectAttempt.from_view)
 
 
 @strawberry.type
@@ -45,7 +36,8 @@ class ChannelQuery:
             pk = parse_id(id, "ChannelConnectAttempt", "id")
         except DomainError:
             return None
-        return await _attempt_node(info, pk)
+        view = await attempts.attempt_view(info.context.actor, pk)
+        return ChannelConnectAttempt.from_view(view) if view else None
 
     @strawberry.field(description="Channels of a workspace, oldest first.")
     async def channels(

@@ -10,15 +10,11 @@ from strawberry.types import Info
 from api.content.media_types import Media
 from api.identity.types import After, First
 from api.ids import parse_id
-from api.node import node_resolver
+from api.node import node_type
 from api.pagination import Connection
 from domain.content import media as media_service
 
-
-@node_resolver("Media")
-async def _media_node(info: Info, pk: int) -> Media | None:
-    row = await media_service.get_media(info.context.actor, pk)
-    return Media.from_model(row) if row else None
+node_type("Media", media_service.get_media, Media.from_model)
 
 
 @strawberry.type

@@ -13,22 +13,13 @@ from api.content.mutations.scheduling import content_policy
 from api.content.payloads import ContentPolicy
 from api.content.types import Post, PostTarget, ValidationReport
 from api.ids import parse_id
-from api.node import node_resolver
+from api.node import node_type
 from domain.content import checks, queries
 from domain.content import policy as policy_service
 from domain.errors import ErrorCode, Problem, ValidationFailed
 
-
-@node_resolver("Post")
-async def _post_node(info: Info, pk: int) -> Post | None:
-    row = await queries.get_post(info.context.actor, pk)
-    return Post.from_model(row) if row else None
-
-
-@node_resolver("PostTarget")
-async def _target_node(info: Info, pk: int) -> PostTarget | None:
-    row = await queries.get_target(info.context.actor, pk)
-    return PostTarget.from_model(row) if row else None
+node_type("Post", queries.get_post, Post.from_model)
+node_type("PostTarget", queries.get_target, PostTarget.from_model)
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from api.identity.types import After, ApiKey, First, Invitation, Member, User, Workspace
 from api.ids import from_global_id
-from api.node import node_resolver
+from api.node import node_resolver, node_type
 from api.pagination import Connection
 from domain.identity import members as members_service
 from domain.identity import workspaces as workspaces_service
@@ -26,28 +26,10 @@ async def _user_node(info: Info, pk: int) -> User | None:
     return User.from_model(user) if user else None
 
 
-@node_resolver("Workspace")
-async def _workspace_node(info: Info, pk: int) -> Workspace | None:
-    workspace = await workspaces_service.get_workspace(info.context.actor, pk)
-    return Workspace.from_model(workspace) if workspace else None
-
-
-@node_resolver("Member")
-async def _member_node(info: Info, pk: int) -> Member | None:
-    member = await members_service.get_member(info.context.actor, pk)
-    return Member.from_model(member) if member else None
-
-
-@node_resolver("Invitation")
-async def _invitation_node(info: Info, pk: int) -> Invitation | None:
-    invitation = await get_invitation(info.context.actor, pk)
-    return Invitation.from_model(invitation) if invitation else None
-
-
-@node_resolver("ApiKey")
-async def _api_key_node(info: Info, pk: int) -> ApiKey | None:
-    api_key = await get_api_key(info.context.actor, pk)
-    return ApiKey.from_model(api_key) if api_key else None
+node_type("Workspace", workspaces_service.get_workspace, Workspace.from_model)
+node_type("Member", members_service.get_member, Member.from_model)
+node_type("Invitation", get_invitation, Invitation.from_model)
+node_type("ApiKey", get_api_key, ApiKey.from_model)
 
 
 @strawberry.type

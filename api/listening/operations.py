@@ -14,7 +14,7 @@ from api.identity.types import After, First
 from api.ids import parse_id
 from api.listening.types import ListeningFeed, ListeningQuery, Mention, MentionSentiment
 from api.mutations import mutation_payload
-from api.node import node_resolver
+from api.node import node_type
 from api.pagination import Connection
 from api.streams import until_revoked
 from domain.identity.roles import Permission
@@ -105,16 +105,8 @@ class ListeningFeedPayload:
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@node_resolver("ListeningQuery")
-async def _query_node(info: Info, pk: int) -> ListeningQuery | None:
-    [row] = await visible_by_ids(info.context.actor, models.ListeningQuery, [pk])
-    return ListeningQuery.from_model(row) if row else None
-
-
-@node_resolver("Mention")
-async def _mention_node(info: Info, pk: int) -> Mention | None:
-    [row] = await visible_by_ids(info.context.actor, models.Mention, [pk])
-    return Mention.from_model(row) if row else None
+node_type("ListeningQuery", service.get_query, ListeningQuery.from_model)
+node_type("Mention", mentions.get_mention, Mention.from_model)
 
 
 async def _query_mutation(action) -> ListeningQueryPayload:

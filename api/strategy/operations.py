@@ -12,7 +12,7 @@ from api.errors import UserError
 from api.identity.types import After, First
 from api.ids import parse_id
 from api.mutations import mutation_payload
-from api.node import node_resolver
+from api.node import node_type
 from api.pagination import Connection
 from api.strategy.types import Campaign
 from domain.strategy import campaigns
@@ -50,10 +50,7 @@ class CampaignPayload:
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@node_resolver("Campaign")
-async def _campaign_node(info: Info, pk: int) -> Campaign | None:
-    row = await campaigns.get_campaign(info.context.actor, pk)
-    return Campaign.from_model(row) if row else None
+node_type("Campaign", campaigns.get_campaign, Campaign.from_model)
 
 
 async def _campaign_mutation(action) -> CampaignPayload:

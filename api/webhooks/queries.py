@@ -9,23 +9,14 @@ from strawberry.types import Info
 
 from api.identity.types import After, First
 from api.ids import parse_id
-from api.node import node_resolver
+from api.node import node_type
 from api.pagination import Connection
 from api.webhooks.types import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 from domain.webhooks import deliveries, endpoints
 from domain.webhooks.models import DeliveryStatus
 
-
-@node_resolver("WebhookEndpoint")
-async def _endpoint_node(info: Info, pk: int) -> WebhookEndpoint | None:
-    row = await endpoints.get_endpoint(info.context.actor, pk)
-    return WebhookEndpoint.from_model(row) if row else None
-
-
-@node_resolver("WebhookDelivery")
-async def _delivery_node(info: Info, pk: int) -> WebhookDelivery | None:
-    row = await deliveries.get_delivery(info.context.actor, pk)
-    return WebhookDelivery.from_model(row) if row else None
+node_type("WebhookEndpoint", endpoints.get_endpoint, WebhookEndpoint.from_model)
+node_type("WebhookDelivery", deliveries.get_delivery, WebhookDelivery.from_model)
 
 
 @strawberry.type

@@ -23,7 +23,7 @@ from domain.listening.boolean import BooleanSyntaxError, parse
 from domain.listening.models import Mention
 from domain.listening.service import visible_query
 from domain.pagination import Page, paginate, paginate_newest
-from domain.tenancy import Actor, visible_to, workspace_for
+from domain.tenancy import Actor, readable_row, visible_to, workspace_for
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,14 @@ async def update_rule(actor: Actor, *, rule_id: int, draft: RuleDraft) -> AlertR
     rule.update_from_dict(_validated(draft))
     await rule.save()
     return rule
+
+
+async def get_rule(actor: Actor, rule_id: int) -> AlertRule | None:
+    return await readable_row(actor, AlertRule, rule_id, Permission.ALERTS_READ)
+
+
+async def get_alert(actor: Actor, alert_id: int) -> Alert | None:
+    return await readable_row(actor, Alert, alert_id, Permission.ALERTS_READ)
 
 
 async def list_rules(

@@ -28,7 +28,7 @@ from domain.identity.roles import Permission
 from domain.pagination import Page, paginate
 from domain.secrets import constant_time_equal
 from domain.settings import get_settings
-from domain.tenancy import Actor, visible_by_ids, visible_to, workspace_for
+from domain.tenancy import Actor, readable_row, visible_by_ids, visible_to, workspace_for
 from domain.uow import unit_of_work
 
 MAX_KEY_LENGTH = 128
@@ -336,10 +336,7 @@ async def list_conversions(
 
 
 async def get_conversion(actor: Actor, conversion_id: int) -> Conversion | None:
-    row = await visible_to(actor, Conversion).get_or_none(id=conversion_id)
-    if row is None or Permission.ANALYTICS_READ not in await actor.permissions_in(row.workspace_id):
-        return None
-    return row
+    return await readable_row(actor, Conversion, conversion_id, Permission.ANALYTICS_READ)
 
 
 async def targets_by_ids(actor: Actor, ids: Sequence[int]) -> list[PostTarget | None]:

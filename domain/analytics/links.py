@@ -27,7 +27,7 @@ from domain.identity.roles import Permission
 from domain.pagination import Page, paginate
 from domain.settings import get_settings
 from domain.strategy.models import Campaign
-from domain.tenancy import Actor, visible_by_ids, visible_to, workspace_for
+from domain.tenancy import Actor, readable_row, visible_by_ids, visible_to, workspace_for
 from domain.uow import unit_of_work
 
 CODE_LENGTH = 8
@@ -185,12 +185,7 @@ async def list_links(
 
 
 async def get_link(actor: Actor, link_id: int) -> TrackedLink | None:
-    link = await visible_to(actor, TrackedLink).get_or_none(id=link_id)
-    if link is None or Permission.ANALYTICS_READ not in await actor.permissions_in(
-        link.workspace_id
-    ):
-        return None
-    return link
+    return await readable_row(actor, TrackedLink, link_id, Permission.ANALYTICS_READ)
 
 
 async def links_by_ids(actor: Actor, ids: Sequence[int]) -> list[TrackedLink | None]:

@@ -37,7 +37,7 @@ from domain.jobs import enqueue_after_commit
 from domain.pagination import Page, check_page_args
 from domain.settings import get_settings
 from domain.storage import Signature, check_signature, get_storage, signed_url_until
-from domain.tenancy import Actor, visible_to, workspace_for
+from domain.tenancy import Actor, readable_row, visible_to, workspace_for
 
 BUILD_REPORT_JOB = "analytics.build_report"
 REPORT_READY = "analytics.report_ready"
@@ -272,19 +272,12 @@ async def list_schedules(
     return await _newest_first(rows, first=first, after=after)
 
 
-async def _readable_row(actor: Actor, model, row_id: int):
-    row = await visible_to(actor, model).get_or_none(id=row_id)
-    if row is None or Permission.ANALYTICS_READ not in await actor.permissions_in(row.workspace_id):
-        return None
-    return row
-
-
 async def get_report(actor: Actor, report_id: int) -> Report | None:
-    return await _readable_row(actor, Report, report_id)
+    return await readable_row(actor, Report, report_id, Permission.ANALYTICS_READ)
 
 
 async def get_schedule(actor: Actor, schedule_id: int) -> ReportSchedule | None:
-    return await _readable_row(actor, ReportSchedule, schedule_id)
+    return await readable_row(actor, ReportSchedule, schedule_id, Permission.ANALYTICS_READ)
 
 
 # Downloads

@@ -8,7 +8,7 @@ from domain.identity.roles import Permission
 from domain.listening.models import ListeningFeed, Mention, Sentiment
 from domain.listening.service import visible_query
 from domain.pagination import Page, paginate_newest
-from domain.tenancy import Actor, workspace_for
+from domain.tenancy import Actor, readable_row, workspace_for
 
 
 @dataclass(frozen=True)
@@ -18,6 +18,10 @@ class MentionFilter:
     language: str | None = None
     network: str | None = None
     competitors: bool | None = None  # True: only competitors'; False: only the brand's
+
+
+async def get_mention(actor: Actor, mention_id: int) -> Mention | None:
+    return await readable_row(actor, Mention, mention_id, Permission.ALERTS_READ)
 
 
 async def list_mentions(

@@ -10,7 +10,7 @@ from domain.listening.boolean import BooleanSyntaxError, parse
 from domain.listening.models import ListeningQuery
 from domain.pagination import Page, paginate
 from domain.platforms.base import Platform
-from domain.tenancy import Actor, visible_to, workspace_for
+from domain.tenancy import Actor, readable_row, visible_to, workspace_for
 
 LANGUAGES = ("en", "id")
 # Networks whose search the listening reads (their adapters implement search_mentions).
@@ -133,6 +133,10 @@ async def visible_query(actor: Actor, query_id: int, permission: Permission) -> 
         raise NotFound("listening query", field="queryId")
     await actor.require(query.workspace_id, permission)
     return query
+
+
+async def get_query(actor: Actor, query_id: int) -> ListeningQuery | None:
+    return await readable_row(actor, ListeningQuery, query_id, Permission.ALERTS_READ)
 
 
 async def update_query(actor: Actor, *, query_id: int, draft: QueryDraft) -> ListeningQuery:

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 from api.ids import from_global_id, to_global_id
 from domain.alerts.models import Alert, AlertRule
 from domain.listening.collection import search
-from domain.listening.models import ListeningQuery
+from domain.listening.models import ListeningQuery, Mention
 from tests.api.analytics.support import make_shop
 from tests.helpers import top_level_codes
 
@@ -125,6 +125,7 @@ query($ws: ID!, $query: ID, $first: Int, $after: String) {
   }
 }"""
 NODE = "query($id: ID!) { node(id: $id) { ... on AlertRule { id name } } }"
+NODE_ID = "query($id: ID!) { node(id: $id) { id } }"
 
 
 async def test_alert_rules_are_listed_per_workspace_and_query(gql):
@@ -177,3 +178,33 @@ async def test_alert_rules_are_listed_per_workspace_and_query(gql):
     approver = await gql.join(shop.workspace_id, shop.owner, "APPROVER")
     refused = await gql.execute(RULES, {"ws": shop.workspace_id}, token=approver.person.token)
     assert top_level_codes(refused) == ["FORBIDDEN"]
+
+
+async def test_node_needs_alerts_read_too(gql):
+    shop = await make_shop(gql)
+    query = await _query(shop)
+    channel = await shop.world.channel()
+    rule = await AlertRule.create(
+        workspace_id=shop.pk,
+        query_id=query.id,
+        name="Crisis",
+        kind="WATCH_TERMS",
+        terms=["lambat"],
+    )
+    await search(query.id, channel.id, datetime.now(UTC))
+    alert = await Alert.first()
+    mention = await Mention.filter(query_id=query.id).first()
+    ids = [
+        to_global_id("Alert", alert.id),
+        to_global_id("AlertRule", rule.id),
+        to_global_id("ListeningQuery", query.id),
+        to_global_id("Mention", mention.id),
+    ]
+    approver = await gql.join(shop.workspace_id, shop.owner, "APPROVER")
+    conversions_key = await gql.api_key(shop.workspace_id, shop.owner, ["CONVERSIONS"])
+    alerts_key = await gql.api_key(shop.workspace_id, shop.owner, ["ALERTS"])
+    for node_id in ids:
+        variables = {"id": node_id}
+        assert (await gql.data(NODE_ID, variables, token=approver.person.token))["node"] is None
+        assert (await gql.data(NODE_ID, variables, token=conversions_key))["node"] is None
+        assert (await gql.data(NODE_ID, variables, token=alerts_key))["node"] == {"id": node_id}
