@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from api.errors import UserError
 from api.identity.types import After, First
-from api.ids import from_global_id, parse_id, to_global_id
+from api.ids import parse_id, to_global_id
 from api.listening.types import Mention
 from api.mutations import mutation_payload
 from api.node import Node, node_type
@@ -20,7 +20,6 @@ from api.pagination import Connection
 from api.streams import until_revoked
 from domain.alerts import models, service
 from domain.alerts.stream import alert_events
-from domain.errors import ErrorCode, Problem, ValidationFailed
 from domain.identity.roles import Permission
 from domain.tenancy import workspace_for
 
@@ -300,15 +299,6 @@ class AlertQuery:
         return Connection.from_page(page, Alert.from_model)
 
 
-def _cursor_id(after: str | None) -> int | None:
-    if after is None:
-        return None
-    decoded = from_global_id(after) if len(after) <= 128 else None
-    if decoded is None or decoded[0] != "AlertEvent":
-        raise ValidationFailed([Problem("after", ErrorCode.INVALID, "after is not a cursor")])
-    return decoded[1]
-
-
 @strawberry.type
 class AlertSubscription:
     @strawberry.subscription(
@@ -328,9 +318,7 @@ class AlertSubscription:
         workspace = await workspace_for(
             actor, parse_id(workspace_id, "Workspace", "workspaceId"), Permission.ALERTS_READ
         )
-        after_id = _cursor_id(after)
-        if after_id is not None and not await service.event_exists(workspace.id, after_id):
-            raise ValidationFailed([Problem("after", ErrorCode.NOT_FOUND, "unknown cursor")])
+        after_id = parse_id(after, "AlertEvent", "after") if after is not None else None
         async for delivery in until_revoked(info, alert_events(actor, workspace.id, after_id)):
             if delivery.alert is None:
                 continue

@@ -17,11 +17,7 @@ from api.mutations import mutation_payload
 from api.node import node_type
 from api.pagination import Connection
 from api.streams import until_revoked
-from domain.identity.roles import Permission
-from domain.listening import feeds, mentions, models, service
-from domain.listening.collection import MENTION_RECEIVED
-from domain.streams import workspace_events
-from domain.tenancy import visible_by_ids, workspace_for
+from domain.listening import feeds, mentions, service
 
 INPUT = "The fields of this mutation."
 ERRORS = "Problems with the input; empty when the mutation succeeded."
@@ -263,13 +259,8 @@ class ListeningSubscription:
             strawberry.ID, strawberry.argument(description="The workspace to watch.")
         ],
     ) -> AsyncGenerator[Mention, None]:
-        actor = info.context.actor
-        workspace = await workspace_for(
-            actor, parse_id(workspace_id, "Workspace", "workspaceId"), Permission.ALERTS_READ
+        rows = mentions.mentions_received(
+            info.context.actor, parse_id(workspace_id, "Workspace", "workspaceId")
         )
-        async for event in until_revoked(
-            info, workspace_events(actor, workspace.id, Permission.ALERTS_READ, {MENTION_RECEIVED})
-        ):
-            [row] = await visible_by_ids(actor, models.Mention, [event.data["mention_id"]])
-            if row is not None:
-                yield Mention.from_model(row)
+        async for row in until_revoked(info, rows):
+            yield Mention.from_model(row)

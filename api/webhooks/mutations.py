@@ -3,17 +3,15 @@ and redelivery."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from api.errors import UserError, user_errors
+from api.errors import UserError
 from api.ids import parse_id, to_global_id
+from api.mutations import mutation_payload
 from api.webhooks.types import WebhookDelivery, WebhookEndpoint, WebhookEventType
-from domain.errors import DomainError
-from domain.uow import unit_of_work
 from domain.webhooks import deliveries, endpoints
 
 INPUT = "The fields of this mutation."
@@ -92,9 +90,12 @@ class WebhookRedeliverPayload:
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-async def _run(action: Callable[[], Awaitable[Any]]) -> Any:
-    async with unit_of_work():
-        return await action()
+def _issued(issued) -> dict:
+    return {"endpoint": WebhookEndpoint.from_model(issued.endpoint), "secret": issued.secret}
+
+
+def _endpoint(row) -> dict:
+    return {"endpoint": WebhookEndpoint.from_model(row)}
 
 
 def _endpoint_id(value: strawberry.ID) -> int:
@@ -111,20 +112,16 @@ class WebhookMutation:
         info: Info,
         input: Annotated[WebhookEndpointCreateInput, strawberry.argument(description=INPUT)],
     ) -> WebhookEndpointSecretPayload:
-        try:
-            issued = await _run(
-                lambda: endpoints.create_endpoint(
-                    info.context.actor,
-                    workspace_id=parse_id(input.workspace_id, "Workspace", "workspaceId"),
-                    url=input.url,
-                    event_types=list(input.event_types),
-                    description=input.description,
-                )
-            )
-        except DomainError as error:
-            return WebhookEndpointSecretPayload(errors=user_errors(error))
-        return WebhookEndpointSecretPayload(
-            endpoint=WebhookEndpoint.from_model(issued.endpoint), secret=issued.secret
+        return await mutation_payload(
+            lambda: endpoints.create_endpoint(
+                info.context.actor,
+                workspace_id=parse_id(input.workspace_id, "Workspace", "workspaceId"),
+                url=input.url,
+                event_types=list(input.event_types),
+                description=input.description,
+            ),
+            WebhookEndpointSecretPayload,
+            _issued,
         )
 
     @strawberry.mutation(
@@ -135,20 +132,18 @@ class WebhookMutation:
         info: Info,
         input: Annotated[WebhookEndpointUpdateInput, strawberry.argument(description=INPUT)],
     ) -> WebhookEndpointPayload:
-        try:
-            row = await _run(
-                lambda: endpoints.update_endpoint(
-                    info.context.actor,
-                    endpoint_id=_endpoint_id(input.endpoint_id),
-                    url=input.url,
-                    event_types=None if input.event_types is None else list(input.event_types),
-                    description=input.description,
-                    enabled=input.enabled,
-                )
-            )
-        except DomainError as error:
-            return WebhookEndpointPayload(errors=user_errors(error))
-        return WebhookEndpointPayload(endpoint=WebhookEndpoint.from_model(row))
+        return await mutation_payload(
+            lambda: endpoints.update_endpoint(
+                info.context.actor,
+                endpoint_id=_endpoint_id(input.endpoint_id),
+                url=input.url,
+                event_types=None if input.event_types is None else list(input.event_types),
+                description=input.description,
+                enabled=input.enabled,
+            ),
+            WebhookEndpointPayload,
+            _endpoint,
+        )
 
     @strawberry.mutation(
         description="Replace an endpoint's signing secret; the new one is returned only here. "
@@ -160,16 +155,12 @@ class WebhookMutation:
         info: Info,
         input: Annotated[WebhookEndpointIdInput, strawberry.argument(description=INPUT)],
     ) -> WebhookEndpointSecretPayload:
-        try:
-            issued = await _run(
-                lambda: endpoints.rotate_secret(
-                    info.context.actor, endpoint_id=_endpoint_id(input.endpoint_id)
-                )
-            )
-        except DomainError as error:
-            return WebhookEndpointSecretPayload(errors=user_errors(error))
-        return WebhookEndpointSecretPayload(
-            endpoint=WebhookEndpoint.from_model(issued.endpoint), secret=issued.secret
+        return await mutation_payload(
+            lambda: endpoints.rotate_secret(
+                info.context.actor, endpoint_id=_endpoint_id(input.endpoint_id)
+            ),
+            WebhookEndpointSecretPayload,
+            _issued,
         )
 
     @strawberry.mutation(description="Delete a webhook endpoint with its deliveries.")
@@ -178,16 +169,14 @@ class WebhookMutation:
         info: Info,
         input: Annotated[WebhookEndpointIdInput, strawberry.argument(description=INPUT)],
     ) -> WebhookEndpointDeletePayload:
-        try:
-            deleted = await _run(
-                lambda: endpoints.delete_endpoint(
-                    info.context.actor, endpoint_id=_endpoint_id(input.endpoint_id)
-                )
-            )
-        except DomainError as error:
-            return WebhookEndpointDeletePayload(errors=user_errors(error))
-        return WebhookEndpointDeletePayload(
-            deleted_endpoint_id=strawberry.ID(to_global_id("WebhookEndpoint", deleted))
+        return await mutation_payload(
+            lambda: endpoints.delete_endpoint(
+                info.context.actor, endpoint_id=_endpoint_id(input.endpoint_id)
+            ),
+            WebhookEndpointDeletePayload,
+            lambda deleted: {
+                "deleted_endpoint_id": strawberry.ID(to_global_id("WebhookEndpoint", deleted))
+            },
         )
 
     @strawberry.mutation(
@@ -199,13 +188,11 @@ class WebhookMutation:
         info: Info,
         input: Annotated[WebhookRedeliverInput, strawberry.argument(description=INPUT)],
     ) -> WebhookRedeliverPayload:
-        try:
-            row = await _run(
-                lambda: deliveries.redeliver(
-                    info.context.actor,
-                    delivery_id=parse_id(input.delivery_id, "WebhookDelivery", "deliveryId"),
-                )
-            )
-        except DomainError as error:
-            return WebhookRedeliverPayload(errors=user_errors(error))
-        return WebhookRedeliverPayload(delivery=WebhookDelivery.from_model(row))
+        return await mutation_payload(
+            lambda: deliveries.redeliver(
+                info.context.actor,
+                delivery_id=parse_id(input.delivery_id, "WebhookDelivery", "deliveryId"),
+            ),
+            WebhookRedeliverPayload,
+            lambda row: {"delivery": WebhookDelivery.from_model(row)},
+        )

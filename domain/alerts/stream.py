@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from functools import partial
 
 from domain.alerts.hub import Delivery, follow
+from domain.alerts.service import event_exists
+from domain.errors import ErrorCode, Problem, ValidationFailed
 from domain.identity.roles import Permission
 from domain.streams import (
     RECHECK_S,
@@ -22,6 +24,8 @@ from domain.tenancy import Actor
 async def alert_events(
     actor: Actor, workspace_id: int, after_id: int | None
 ) -> AsyncIterator[Delivery]:
+    if after_id is not None and not await event_exists(workspace_id, after_id):
+        raise ValidationFailed([Problem("after", ErrorCode.NOT_FOUND, "unknown cursor")])
     checked = last_checked_at_start()
     concerns = partial(concerns_access_of, actor)
     async for batch in follow(workspace_id, after_id, concerns):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from domain.identity.roles import Permission
+from domain.listening.collection import MENTION_RECEIVED
 from domain.listening.models import ListeningFeed, Mention, Sentiment
 from domain.listening.service import visible_query
 from domain.pagination import Page, paginate_newest
+from domain.streams import workspace_events
 from domain.tenancy import Actor, readable_row, workspace_for
 
 
@@ -46,6 +49,17 @@ async def list_mentions(
     if where.competitors is not None:
         rows = rows.filter(competitor__isnull=not where.competitors)
     return await paginate_newest(rows, first=first, after=after)
+
+
+async def mentions_received(actor: Actor, workspace_id: int) -> AsyncIterator[Mention]:
+    """A workspace's new mentions as they are stored, for as long as the actor may read them."""
+    workspace = await workspace_for(actor, workspace_id, Permission.ALERTS_READ)
+    async for event in workspace_events(
+        actor, workspace.id, Permission.ALERTS_READ, {MENTION_RECEIVED}
+    ):
+        row = await Mention.get_or_none(id=event.data["mention_id"], workspace_id=workspace.id)
+        if row is not None:
+            yield row
 
 
 async def list_feeds(actor: Actor, workspace_id: int) -> list[ListeningFeed]:
