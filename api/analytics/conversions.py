@@ -10,14 +10,13 @@ import strawberry
 from strawberry.types import Info
 
 from api.analytics.link_types import Conversion
-from api.errors import UserError, user_errors
+from api.errors import UserError
 from api.identity.types import After, First
 from api.ids import parse_id
+from api.mutations import mutation_payload
 from api.node import node_type
 from api.pagination import Connection
 from domain.analytics import conversions
-from domain.errors import DomainError
-from domain.uow import unit_of_work
 
 INPUT = "The fields of this mutation."
 ERRORS = "Problems with the input; empty when the mutation succeeded."
@@ -100,19 +99,18 @@ class ConversionMutation:
         info: Info,
         input: Annotated[ConversionRecordInput, strawberry.argument(description=INPUT)],
     ) -> ConversionRecordPayload:
-        try:
-            async with unit_of_work():
-                recorded = await conversions.record_conversion(
-                    info.context.actor,
-                    workspace_id=parse_id(input.workspace_id, "Workspace", "workspaceId"),
-                    report=input.to_report(),
-                )
-        except DomainError as error:
-            return ConversionRecordPayload(errors=user_errors(error))
-        return ConversionRecordPayload(
-            conversion=Conversion.from_model(recorded.conversion),
-            attributed=recorded.attributed,
-            replayed=recorded.replayed,
+        return await mutation_payload(
+            lambda: conversions.record_conversion(
+                info.context.actor,
+                workspace_id=parse_id(input.workspace_id, "Workspace", "workspaceId"),
+                report=input.to_report(),
+            ),
+            ConversionRecordPayload,
+            lambda recorded: {
+                "conversion": Conversion.from_model(recorded.conversion),
+                "attributed": recorded.attributed,
+                "replayed": recorded.replayed,
+            },
         )
 
 

@@ -8,14 +8,14 @@ import strawberry
 from strawberry.types import Info
 
 from api.analytics.link_types import TrackedLink
-from api.errors import UserError, user_errors
+from api.errors import UserError
 from api.identity.types import After, First
 from api.ids import parse_id
+from api.mutations import mutation_payload
 from api.node import node_type
 from api.pagination import Connection
 from domain.analytics import links
-from domain.errors import DomainError, Problem, ValidationFailed
-from domain.uow import unit_of_work
+from domain.errors import Problem, ValidationFailed
 
 INPUT = "The fields of this mutation."
 ERRORS = "Problems with the input; empty when the mutation succeeded."
@@ -67,7 +67,8 @@ class LinkMutation:
         info: Info,
         input: Annotated[LinkCreateInput, strawberry.argument(description=INPUT)],
     ) -> LinkCreatePayload:
-        try:
+
+        async def create():
             problems: list[Problem] = []
             workspace_id = parse_id(input.workspace_id, "Workspace", "workspaceId")
             draft = links.LinkDraft(
@@ -77,13 +78,13 @@ class LinkMutation:
                 campaign_id=_optional_id(input.campaign_id, "Campaign", "campaignId", problems),
                 problems=tuple(problems),
             )
-            async with unit_of_work():
-                row = await links.create_link(
-                    info.context.actor, workspace_id=workspace_id, draft=draft
-                )
-        except DomainError as error:
-            return LinkCreatePayload(errors=user_errors(error))
-        return LinkCreatePayload(link=TrackedLink.from_model(row))
+            return await links.create_link(
+                info.context.actor, workspace_id=workspace_id, draft=draft
+            )
+
+        return await mutation_payload(
+            create, LinkCreatePayload, lambda row: {"link": TrackedLink.from_model(row)}
+        )
 
 
 @strawberry.type

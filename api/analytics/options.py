@@ -8,11 +8,10 @@ import strawberry
 from strawberry.types import Info
 
 from api.analytics.link_types import AnalyticsSettings
-from api.errors import UserError, user_errors
+from api.errors import UserError
 from api.ids import parse_id
+from api.mutations import mutation_payload
 from domain.analytics import options
-from domain.errors import DomainError
-from domain.uow import unit_of_work
 
 INPUT = "The fields of this mutation."
 ERRORS = "Problems with the input; empty when the mutation succeeded."
@@ -67,17 +66,16 @@ class AnalyticsSettingsMutation:
         info: Info,
         input: Annotated[AnalyticsSettingsUpdateInput, strawberry.argument(description=INPUT)],
     ) -> AnalyticsSettingsPayload:
-        try:
-            async with unit_of_work():
-                row = await options.update_options(
-                    info.context.actor,
-                    workspace_id=parse_id(input.workspace_id, "Workspace", "workspaceId"),
-                    track_links=input.track_links,
-                    attribution_window_days=input.attribution_window_days,
-                )
-        except DomainError as error:
-            return AnalyticsSettingsPayload(errors=user_errors(error))
-        return AnalyticsSettingsPayload(settings=AnalyticsSettings.from_model(row))
+        return await mutation_payload(
+            lambda: options.update_options(
+                info.context.actor,
+                workspace_id=parse_id(input.workspace_id, "Workspace", "workspaceId"),
+                track_links=input.track_links,
+                attribution_window_days=input.attribution_window_days,
+            ),
+            AnalyticsSettingsPayload,
+            lambda row: {"settings": AnalyticsSettings.from_model(row)},
+        )
 
     @strawberry.mutation(
         description="Make a new secret for signing server-to-server conversions; returned once."
@@ -87,16 +85,16 @@ class AnalyticsSettingsMutation:
         info: Info,
         input: Annotated[ConversionSecretRotateInput, strawberry.argument(description=INPUT)],
     ) -> ConversionSecretRotatePayload:
-        try:
-            async with unit_of_work():
-                rotated = await options.rotate_conversion_secret(
-                    info.context.actor,
-                    workspace_id=parse_id(input.workspace_id, "Workspace", "workspaceId"),
-                )
-        except DomainError as error:
-            return ConversionSecretRotatePayload(errors=user_errors(error))
-        return ConversionSecretRotatePayload(
-            settings=AnalyticsSettings.from_model(rotated.options), secret=rotated.secret
+        return await mutation_payload(
+            lambda: options.rotate_conversion_secret(
+                info.context.actor,
+                workspace_id=parse_id(input.workspace_id, "Workspace", "workspaceId"),
+            ),
+            ConversionSecretRotatePayload,
+            lambda rotated: {
+                "settings": AnalyticsSettings.from_model(rotated.options),
+                "secret": rotated.secret,
+            },
         )
 
 

@@ -12,20 +12,20 @@ from strawberry.types import Info
 
 from api.analytics.metric_types import AnalyticsFilterInput, AnalyticsWindowInput
 from api.analytics.report_types import Report, ReportFrequency, ReportSchedule, ReportStatus
-from api.errors import UserError, user_errors
+from api.errors import UserError
 from api.identity.types import After, First
 from api.ids import parse_id, to_global_id
+from api.mutations import mutation_payload
 from api.node import node_type
 from api.pagination import Connection
 from api.streams import until_revoked
 from domain.analytics import models
 from domain.analytics import reports as service
 from domain.analytics.scope import Scope
-from domain.errors import DomainError, Problem, ValidationFailed
+from domain.errors import Problem, ValidationFailed
 from domain.identity.roles import Permission
 from domain.streams import workspace_events
 from domain.tenancy import workspace_for
-from domain.uow import unit_of_work
 
 INPUT = "The fields of this mutation."
 ERRORS = "Problems with the input; empty when the mutation succeeded."
@@ -122,18 +122,17 @@ class ReportMutation:
         info: Info,
         input: Annotated[ReportCreateInput, strawberry.argument(description=INPUT)],
     ) -> ReportCreatePayload:
-        try:
-            workspace_id = parse_id(input.workspace_id, "Workspace", "workspaceId")
-            draft = _draft(input)
-            async with unit_of_work():
-                made = await service.create_report(
-                    info.context.actor, workspace_id=workspace_id, draft=draft
-                )
-        except DomainError as error:
-            return ReportCreatePayload(errors=user_errors(error))
-        return ReportCreatePayload(
-            report=Report.from_model(made.report) if made.report else None,
-            schedule=ReportSchedule.from_model(made.schedule) if made.schedule else None,
+        return await mutation_payload(
+            lambda: service.create_report(
+                info.context.actor,
+                workspace_id=parse_id(input.workspace_id, "Workspace", "workspaceId"),
+                draft=_draft(input),
+            ),
+            ReportCreatePayload,
+            lambda made: {
+                "report": Report.from_model(made.report) if made.report else None,
+                "schedule": ReportSchedule.from_model(made.schedule) if made.schedule else None,
+            },
         )
 
     @strawberry.mutation(
@@ -145,13 +144,13 @@ class ReportMutation:
         info: Info,
         input: Annotated[ReportScheduleCancelInput, strawberry.argument(description=INPUT)],
     ) -> ReportScheduleCancelPayload:
-        try:
-            schedule_id = parse_id(input.schedule_id, "ReportSchedule", "scheduleId")
-            async with unit_of_work():
-                row = await service.cancel_schedule(info.context.actor, schedule_id)
-        except DomainError as error:
-            return ReportScheduleCancelPayload(errors=user_errors(error))
-        return ReportScheduleCancelPayload(schedule=ReportSchedule.from_model(row))
+        return await mutation_payload(
+            lambda: service.cancel_schedule(
+                info.context.actor, parse_id(input.schedule_id, "ReportSchedule", "scheduleId")
+            ),
+            ReportScheduleCancelPayload,
+            lambda row: {"schedule": ReportSchedule.from_model(row)},
+        )
 
 
 @strawberry.type
