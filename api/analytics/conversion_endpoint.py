@@ -126,7 +126,7 @@ def _conversion_json(row: Conversion) -> dict:
         "occurredAt": row.occurred_at.isoformat(),
         "orderId": row.order_ref,
         "source": row.source.value,
-        "attributed": row.link_id is not None,
+        "attributed": row.attributed,
         "linkId": gid("TrackedLink", row.link_id),
         "postId": gid("Post", row.post_id),
         "channelId": gid("Channel", row.channel_id),

@@ -150,7 +150,7 @@ class Conversion(Node):
             occurred_at=row.occurred_at,
             order_id=row.order_ref,
             source=row.source,
-            attributed=row.link_id is not None,
+            attributed=row.attributed,
             created_at=row.created_at,
             workspace_id=strawberry.ID(to_global_id("Workspace", row.workspace_id)),
             link_pk=row.link_id,

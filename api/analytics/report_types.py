@@ -154,7 +154,7 @@ class ReportSchedule(Node):
             name=row.name,
             frequency=row.frequency,
             filter=ReportFilter.from_filters(row.filters),
-            next_run_at=None if row.cancelled_at else row.next_run_at,
+            next_run_at=row.upcoming_run_at,
             created_at=row.created_at,
             cancelled_at=row.cancelled_at,
         )

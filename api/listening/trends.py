@@ -74,7 +74,6 @@ class TrendsQuery:
             lambda workspace: span.to_window(today_in(workspace.timezone)),
             interval,
         )
-        total = sum(count for _, count in trends.share_of_voice)
         return MentionTrends(
             query=ListeningQuery.from_model(trends.query),
             window=AnalyticsWindow.from_window(trends.window),
@@ -90,8 +89,8 @@ class TrendsQuery:
                 for point in trends.points
             ],
             share_of_voice=[
-                VoiceShare(competitor=name, mentions=count, share=count / total)
-                for name, count in trends.share_of_voice
+                VoiceShare(competitor=name, mentions=count, share=share)
+                for name, count, share in trends.share_of_voice
             ],
             top_terms=[Ranked(value=v, count=c, reach=None) for v, c in trends.top_terms],
             top_hashtags=[Ranked(value=v, count=c, reach=None) for v, c in trends.top_hashtags],

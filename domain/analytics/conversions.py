@@ -78,7 +78,7 @@ class Recorded:
 
     @property
     def attributed(self) -> bool:
-        return self.conversion.link_id is not None
+        return self.conversion.attributed
 
 
 # Checking

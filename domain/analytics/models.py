@@ -8,6 +8,7 @@ readings is how peers double-count analytics.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from tortoise import fields
@@ -196,6 +197,11 @@ class Conversion(Model):
     campaign_id = fields.BigIntField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
+    @property
+    def attributed(self) -> bool:
+        """Credited to a tracked link (a click within the attribution window)."""
+        return self.link_id is not None
+
     class Meta:
         table = "conversions"
         unique_together = (("workspace", "idempotency_key"),)
@@ -246,6 +252,11 @@ class ReportSchedule(Model):
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     cancelled_at = fields.DatetimeField(null=True)
+
+    @property
+    def upcoming_run_at(self) -> datetime | None:
+        """When it makes its next report; None once cancelled."""
+        return None if self.cancelled_at else self.next_run_at
 
     class Meta:
         table = "report_schedules"

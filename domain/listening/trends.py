@@ -46,10 +46,17 @@ class Trends:
     query: ListeningQuery
     window: Window
     points: list[Point]
-    share_of_voice: list[tuple[str | None, int]]  # None: the brand
+    share_of_voice: list[tuple[str | None, int, float]]  # (None: the brand, mentions, share)
     top_terms: list[tuple[str, int]]
     top_hashtags: list[tuple[str, int]]
     top_authors: list[tuple[str, int, int | None]] = field(default_factory=list)
+
+
+def _shares(voices: list[tuple[str | None, int]]) -> list[tuple[str | None, int, float]]:
+    """Each voice with its share of all mentions, the loudest first."""
+    total = sum(count for _, count in voices)
+    ranked = sorted(voices, key=lambda item: (-item[1], item[0] or ""))
+    return [(name, count, count / total) for name, count in ranked]
 
 
 def _bounds(window: Window, timezone: str) -> tuple[datetime, datetime]:
@@ -105,7 +112,7 @@ async def mention_trends(actor: Actor, query_id: int, window_for, interval: Inte
         query=query,
         window=window,
         points=list(points.values()),
-        share_of_voice=sorted(voices, key=lambda item: (-item[1], item[0] or "")),
+        share_of_voice=_shares(voices),
         top_terms=terms.most_common(TOP),
         top_hashtags=hashtags.most_common(TOP),
         top_authors=[(handle, count, reach[handle]) for handle, count in authors.most_common(TOP)],
