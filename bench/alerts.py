@@ -568,13 +568,6 @@ async def latest_event_id() -> int:
     return last[0] if last else 0
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
-
-
 def _returned(calls: list[tuple[float, float]], occurred: float) -> float | None:
     """When the collection call during which an event was logged returned."""
     index = bisect.bisect_right(calls, (occurred, float("inf"))) - 1
@@ -703,6 +696,8 @@ async def run(args: argparse.Namespace, env: dict[str, str], data_dir: Path) -> 
 
 def summarize(args: argparse.Namespace, raw: dict) -> dict:
     """Print the figures and the diagnostics; returns the figures."""
+    from bench.publishing_kit import percentile
+
     load, cpu = raw["load"], raw["cpu"]
     latencies, delivery, figures, problems = score(
         raw["workspaces"], raw["logged"], raw["results"], load["calls"]
