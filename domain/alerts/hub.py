@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from bisect import bisect_right
 from collections.abc import AsyncIterator, Callable
@@ -27,7 +26,7 @@ from typing import Any
 
 from domain.alerts.evaluation import ALERT_EVENT_PREFIX
 from domain.alerts.models import Alert, AlertEvent
-from domain.events import workspace_channel
+from domain.events import Event, workspace_channel
 from domain.redis import get_redis
 from domain.streams import ACCESS_EVENTS
 
@@ -90,10 +89,10 @@ def _announced(message: dict | None) -> tuple[str, dict[str, Any]] | None:
     if message is None or message.get("type") != "message":
         return None
     try:
-        body = json.loads(message["data"])
-        return str(body["type"]), dict(body.get("data") or {})
+        event = Event.decode(message["data"])
     except (ValueError, KeyError, TypeError):
         return None
+    return event.type, event.data
 
 
 class _Tail:
