@@ -6,10 +6,9 @@ import base64
 import binascii
 
 from domain.errors import ErrorCode, Problem, ValidationFailed
+from domain.ids import to_global_id
 
-
-def to_global_id(type_name: str, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+__all__ = ["from_global_id", "parse_id", "to_global_id"]
 
 
 def from_global_id(global_id: str) -> tuple[str, int] | None:

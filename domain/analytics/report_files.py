@@ -6,7 +6,6 @@ no display; one chart at a time, as matplotlib is not thread-safe).
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
@@ -22,6 +21,7 @@ from domain.analytics.overview import Comparison, Overview, SeriesPoint
 from domain.analytics.periods import Window
 from domain.analytics.readings import METRIC_FIELDS
 from domain.analytics.totals import COMPARABLE, Totals, change, value_of
+from domain.ids import to_global_id
 
 TOP_POSTS = 10
 # Matplotlib is not thread-safe, even through its object API: one chart at a time per process.
@@ -38,11 +38,6 @@ def camel(name: str) -> str:
         return _NAMES[name]
     head, *rest = name.split("_")
     return head + "".join(word.capitalize() for word in rest)
-
-
-def global_id(type_name: str, pk: int) -> str:
-    """The API's global id of a row (the encoding of `api.ids.to_global_id`)."""
-    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
 
 
 @dataclass(frozen=True)
@@ -162,18 +157,18 @@ def _window_json(window: Window) -> dict:
 
 def _filter_json(filters: dict) -> dict:
     return {
-        "channelIds": [global_id("Channel", pk) for pk in filters.get("channel_ids") or ()],
+        "channelIds": [to_global_id("Channel", pk) for pk in filters.get("channel_ids") or ()],
         "networks": list(filters.get("platforms") or ()),
         "tags": list(filters.get("tags") or ()),
-        "campaignIds": [global_id("Campaign", pk) for pk in filters.get("campaign_ids") or ()],
-        "postIds": [global_id("Post", pk) for pk in filters.get("post_ids") or ()],
+        "campaignIds": [to_global_id("Campaign", pk) for pk in filters.get("campaign_ids") or ()],
+        "postIds": [to_global_id("Post", pk) for pk in filters.get("post_ids") or ()],
     }
 
 
 def _channel_json(data: ReportData, channel_id: int | None, item: Comparison) -> dict:
     info = data.channels.get(channel_id) if channel_id is not None else None
     return {
-        "channelId": global_id("Channel", channel_id) if channel_id is not None else None,
+        "channelId": to_global_id("Channel", channel_id) if channel_id is not None else None,
         "name": info.name if info else None,
         "handle": info.handle if info else None,
         "network": info.network if info else None,
@@ -184,7 +179,7 @@ def _channel_json(data: ReportData, channel_id: int | None, item: Comparison) ->
 def _post_json(rank: int, row: PostRow, data: ReportData) -> dict:
     return {
         "rank": rank,
-        "postId": global_id("Post", row.post_id),
+        "postId": to_global_id("Post", row.post_id),
         "publishedDay": row.published_day.isoformat(),
         "channels": [_channel_label(data, pk) for pk in row.channel_ids],
         "networks": list(row.networks),
@@ -200,12 +195,12 @@ def render_json(data: ReportData) -> bytes:
     summary = data.overview
     body = {
         "report": {
-            "id": global_id("Report", data.report_id),
+            "id": to_global_id("Report", data.report_id),
             "name": data.name,
             "frequency": data.frequency,
         },
         "workspace": {
-            "id": global_id("Workspace", data.workspace_id),
+            "id": to_global_id("Workspace", data.workspace_id),
             "name": data.workspace_name,
             "timezone": data.timezone,
         },
@@ -253,7 +248,7 @@ def _number(value: int | float | Decimal | None) -> str:
 def _channel_label(data: ReportData, channel_id: int) -> str:
     info = data.channels.get(channel_id)
     if info is None:
-        return global_id("Channel", channel_id)
+        return to_global_id("Channel", channel_id)
     return info.name
 
 
@@ -290,7 +285,7 @@ def render_csv(data: ReportData) -> bytes:
     for row in data.posts:
         writer.writerow(
             [
-                global_id("Post", row.post_id),
+                to_global_id("Post", row.post_id),
                 row.published_day.isoformat(),
                 _cell("; ".join(_channel_label(data, pk) for pk in row.channel_ids)),
                 "; ".join(row.networks),

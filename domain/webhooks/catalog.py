@@ -6,7 +6,6 @@ is an entry in `WebhookEventType` and one in `_CATALOG`.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.events import Event
+from domain.ids import to_global_id
 
 ENDPOINT_DISABLED = "webhooks.endpoint_disabled"
 
@@ -32,9 +32,7 @@ class WebhookEventType(StrEnum):
 
 def global_id(type_name: str, pk: int | None) -> str | None:
     """The API's global id of a row (the encoding of `api.ids.to_global_id`)."""
-    if pk is None:
-        return None
-    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+    return to_global_id(type_name, pk) if pk is not None else None
 
 
 def _post_status(data: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from domain.analytics.models import Report, ReportFrequency, ReportSchedule, Rep
 from domain.analytics.overview import overview
 from domain.analytics.periods import Period, Window
 from domain.analytics.report_build import build_report, report_data
-from domain.analytics.report_files import global_id, render_all
+from domain.analytics.report_files import render_all
 from domain.analytics.report_schedules import report_round
 from domain.analytics.report_timing import last_full_period, next_run_after
 from domain.analytics.reports import (
@@ -29,6 +29,7 @@ from domain.analytics.reports import (
 )
 from domain.analytics.scope import Scope
 from domain.identity.models import Workspace
+from domain.ids import to_global_id as global_id
 from domain.jobs import get_job_pool
 from domain.storage import get_storage
 from domain.uow import unit_of_work
