@@ -320,8 +320,6 @@ class AlertSubscription:
         )
         after_id = parse_id(after, "AlertEvent", "after") if after is not None else None
         async for delivery in until_revoked(info, alert_events(actor, workspace.id, after_id)):
-            if delivery.alert is None:
-                continue
             yield AlertEvent(
                 cursor=to_global_id("AlertEvent", delivery.event.id),
                 kind=delivery.event.kind,

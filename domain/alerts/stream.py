@@ -33,4 +33,5 @@ async def alert_events(
             await require_still_allowed(actor, workspace_id, Permission.ALERTS_READ)
             checked = time.monotonic()
         for delivery in batch.deliveries:
-            yield delivery
+            if delivery.alert is not None:  # deleted meanwhile (its rule or query was)
+                yield delivery
